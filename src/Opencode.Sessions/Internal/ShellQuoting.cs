@@ -1,0 +1,27 @@
+namespace Opencode.Sessions.Internal;
+
+/// <summary>POSIX shell quoting: every value becomes one word, whatever it contains.</summary>
+internal static class ShellQuoting
+{
+    /// <summary>Quotes a value with single quotes unless it only holds characters that need no quoting.</summary>
+    public static string Quote(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 0 && value.All(IsSafe))
+        {
+            return value;
+        }
+
+        // Inside single quotes nothing is special except the closing quote itself: end the quoted run, add an
+        // escaped quote, and start a new run.
+        return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>Joins a program and its arguments into one shell command line.</summary>
+    public static string Join(string fileName, IEnumerable<string> arguments) =>
+        string.Join(' ', new[] { fileName }.Concat(arguments).Select(Quote));
+
+    private static bool IsSafe(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9')
+            or '_' or '-' or '.' or '/' or ',' or ':' or '=' or '+' or '@' or '%';
+}

@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+
+namespace Opencode.Sessions.Internal;
+
+/// <summary>Where things live: task directories, the data root and the install cache.</summary>
+internal static partial class TaskPaths
+{
+    /// <summary>Environment variable that overrides the local task root.</summary>
+    public const string TaskRootVariable = "OPENCODE_SESSIONS_TASK_ROOT";
+
+    /// <summary>Environment variable that overrides the data root (snapshots, default task root).</summary>
+    public const string DataRootVariable = "OPENCODE_SESSIONS_DATA_DIR";
+
+    /// <summary>Environment variable that overrides the cache root (installed opencode).</summary>
+    public const string CacheRootVariable = "OPENCODE_SESSIONS_CACHE_DIR";
+
+    /// <summary>Environment variable (read on the worker) that overrides the remote task root.</summary>
+    public const string RemoteTaskRootVariable = "OPENCODE_SESSIONS_REMOTE_TASK_ROOT";
+
+    private const int MaxProcessIdLength = 200;
+
+    /// <summary>Throws unless <paramref name="processId"/> is safe as one path segment everywhere.</summary>
+    public static void ValidateProcessId(string processId, string paramName)
+    {
+        if (processId.Length == 0 || processId.Length > MaxProcessIdLength || processId is "." or ".." || !SafeSegment().IsMatch(processId))
+        {
+            throw new ArgumentException(
+                $"Process id '{processId}' is unsafe as a file-system path segment: use 1–{MaxProcessIdLength} characters from [A-Za-z0-9._-], and not '.' or '..'.",
+                paramName);
+        }
+    }
+
+    /// <summary>The data root: <c>$OPENCODE_SESSIONS_DATA_DIR</c>, else <c>$XDG_DATA_HOME/opencode-sessions</c>, else <c>~/.local/share/opencode-sessions</c>.</summary>
+    public static string DataRoot() =>
+        NonEmpty(Environment.GetEnvironmentVariable(DataRootVariable))
+        ?? Path.Combine(NonEmpty(Environment.GetEnvironmentVariable("XDG_DATA_HOME")) ?? Path.Combine(Home(), ".local", "share"), "opencode-sessions");
+
+    /// <summary>The cache root: <c>$OPENCODE_SESSIONS_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/opencode-sessions</c>, else <c>~/.cache/opencode-sessions</c>.</summary>
+    public static string CacheRoot() =>
+        NonEmpty(Environment.GetEnvironmentVariable(CacheRootVariable))
+        ?? Path.Combine(NonEmpty(Environment.GetEnvironmentVariable("XDG_CACHE_HOME")) ?? Path.Combine(Home(), ".cache"), "opencode-sessions");
+
+    /// <summary>The local task directory: configured root, else <c>$OPENCODE_SESSIONS_TASK_ROOT</c>, else <c>&lt;data root&gt;/tasks</c>.</summary>
+    public static string LocalTaskDirectory(string processId, string? configuredRoot)
+    {
+        var root = NonEmpty(configuredRoot) ?? NonEmpty(Environment.GetEnvironmentVariable(TaskRootVariable)) ?? Path.Combine(DataRoot(), "tasks");
+        return Path.Combine(Path.GetFullPath(root), processId);
+    }
+
+    private static string Home() =>
+        NonEmpty(Environment.GetEnvironmentVariable("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex SafeSegment();
+}
