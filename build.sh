@@ -24,7 +24,11 @@ apt_install() {
   fi
   local SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   if [ $apt_updated = 0 ]; then $SUDO apt-get update -qq >&2; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+  # Never start system services as a side effect of installing a package: tests start their own servers.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e $policy ]; then printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null; $SUDO chmod +x $policy; created_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2 || { [ $created_policy = 1 ] && $SUDO rm -f $policy; return 1; }
+  if [ $created_policy = 1 ]; then $SUDO rm -f $policy; fi
 }
 
 ensure_test_prerequisites() {
