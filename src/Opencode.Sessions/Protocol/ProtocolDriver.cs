@@ -54,7 +54,6 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
-            SingleWriter = true,
         });
         _fetchLoop = Task.Run(() => FetchLoopAsync(_stop.Token));
     }
@@ -194,7 +193,7 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
             Log.PendingDeliverablesDropped(_logger, dropped);
         }
 
-        _stop.Dispose();
+        // _stop is not disposed: it has no timer and no parent, and a concurrent DrainAsync may still cancel it.
     }
 
     private async Task<ProtocolOutcome?> DispatchAsync(FollowedLine line, CancellationToken cancellationToken)
@@ -283,6 +282,11 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
         {
             // Blocks while the queue is full: backpressure on reading optio.log.
             await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed while waiting for room: report it as the cancellation it is.
+            throw new OperationCanceledException(cancellationToken);
         }
         catch (ChannelClosedException ex)
         {

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Moq;
-using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Protocol;
 using static Opencode.Sessions.Tests.Protocol.ProtocolTestSupport;
 
@@ -8,40 +6,8 @@ namespace Opencode.Sessions.Tests.Protocol;
 
 /// <summary>Deliverables: validation, the bounded queue and the sequential fetch loop (lifecycle §4.3–§4.4).</summary>
 [TestFixture]
-public sealed class ProtocolDriverFetchTests
+public sealed class ProtocolDriverFetchTests : ProtocolDriverTestBase
 {
-    private readonly ConcurrentQueue<(int? Percent, string? Message)> _progress = new();
-    private readonly ConcurrentQueue<Deliverable> _delivered = new();
-    private string _root = null!;
-    private string _workdir = null!;
-    private string _deliverables = null!;
-    private RecordingLogger _logger = null!;
-    private Mock<IHost> _host = null!;
-
-    private IEnumerable<string?> Messages => _progress.Select(p => p.Message);
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _progress.Clear();
-        _delivered.Clear();
-        _logger = new RecordingLogger();
-        _root = await RealPathAsync(Directory.CreateTempSubdirectory("ocs-fetch-").FullName, CancellationToken.None);
-        _workdir = Path.Combine(_root, "workdir");
-        _deliverables = Path.Combine(_workdir, "deliverables");
-        Directory.CreateDirectory(Path.Combine(_deliverables, "sub"));
-        File.WriteAllText(Path.Combine(_deliverables, "out.txt"), "hello 42 blue");
-        File.WriteAllText(Path.Combine(_deliverables, "sub", "b.md"), "# b é");
-        File.WriteAllText(Path.Combine(_deliverables, "c.txt"), "c");
-        File.WriteAllBytes(Path.Combine(_deliverables, "bad.bin"), [0x66, 0xFF, 0xFE, 0x67]);
-        File.WriteAllText(Path.Combine(_workdir, "AGENTS.md"), "agents");
-        File.WriteAllText(Path.Combine(_root, "secret.txt"), "secret");
-        _host = CreateHost(_workdir);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_root, recursive: true);
-
     [Test]
     [CancelAfter(10_000)]
     public async Task Deliverables_FetchedInLogOrder_CallbackGetsRelativePathHostPathAndText(CancellationToken cancellationToken)
@@ -51,18 +17,18 @@ public sealed class ProtocolDriverFetchTests
 
         // Act
         var outcome = await driver.RunAsync(
-            Source("DELIVERABLE: deliverables/out.txt", "DELIVERABLE: deliverables/sub/b.md", $"DELIVERABLE: {_deliverables}/c.txt", "DELIVERABLE: deliverables/out.txt", "DONE"),
+            Source("DELIVERABLE: deliverables/out.txt", "DELIVERABLE: deliverables/sub/b.md", $"DELIVERABLE: {DeliverablesDir}/c.txt", "DELIVERABLE: deliverables/out.txt", "DONE"),
             cancellationToken);
         await driver.DrainAsync(cancellationToken);
 
         // Assert
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Done(null)));
-        Assert.That(_delivered, Is.EqualTo(new[]
+        Assert.That(Delivered, Is.EqualTo(new[]
         {
-            new Deliverable("out.txt", Path.Combine(_deliverables, "out.txt"), "hello 42 blue"),
-            new Deliverable("sub/b.md", Path.Combine(_deliverables, "sub", "b.md"), "# b é"),
-            new Deliverable("c.txt", Path.Combine(_deliverables, "c.txt"), "c"),
-            new Deliverable("out.txt", Path.Combine(_deliverables, "out.txt"), "hello 42 blue"),
+            new Deliverable("out.txt", Path.Combine(DeliverablesDir, "out.txt"), "hello 42 blue"),
+            new Deliverable("sub/b.md", Path.Combine(DeliverablesDir, "sub", "b.md"), "# b é"),
+            new Deliverable("c.txt", Path.Combine(DeliverablesDir, "c.txt"), "c"),
+            new Deliverable("out.txt", Path.Combine(DeliverablesDir, "out.txt"), "hello 42 blue"),
         }));
         Assert.That(Messages, Is.EqualTo(new[] { "Deliverable: out.txt", "Deliverable: sub/b.md", "Deliverable: c.txt", "Deliverable: out.txt" }));
         Assert.That(driver.DeliverablesEmitted, Is.EqualTo(new[] { "out.txt", "sub/b.md", "c.txt", "out.txt" }));
@@ -84,16 +50,16 @@ public sealed class ProtocolDriverFetchTests
             "deliverable 'AGENTS.md': not under deliverables/, skipping (malfunction)",
             "deliverable 'deliverables': not under deliverables/, skipping (malfunction)",
         }));
-        Assert.That(_delivered, Is.Empty);
+        Assert.That(Delivered, Is.Empty);
         Assert.That(driver.DeliverablesEmitted, Is.Empty);
-        Assert.That(_logger.Events.Count(e => e.Id.Id == 1002), Is.EqualTo(4));
+        Assert.That(Logger.Events.Count(e => e.Id.Id == 1002), Is.EqualTo(4));
     }
 
     [Test]
     [CancelAfter(10_000)]
     public async Task Deliverables_ResolvingThePathFails_SkippedAsInvalid(CancellationToken cancellationToken)
     {
-        _host.Setup(h => h.ResolveRealPathAsync(It.Is<string>(p => p.EndsWith("boom.txt", StringComparison.Ordinal)), It.IsAny<CancellationToken>()))
+        Host.Setup(h => h.ResolveRealPathAsync(It.Is<string>(p => p.EndsWith("boom.txt", StringComparison.Ordinal)), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("realpath: exec failed"));
         await using var driver = CreateDriver(Collect);
 
@@ -101,8 +67,8 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages.First(), Is.EqualTo("invalid deliverable path 'deliverables/boom.txt', skipping"));
-        Assert.That(_delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
-        Assert.That(_logger.Has(1003), Is.True);
+        Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
+        Assert.That(Logger.Has(1003), Is.True);
     }
 
     [Test]
@@ -129,10 +95,10 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         // Assert
-        Assert.That(_delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
+        Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
         Assert.That(Messages, Does.Contain("OnDeliverable callback raised: async boom"));
         Assert.That(Messages, Does.Contain("OnDeliverable callback raised: sync boom"));
-        Assert.That(_logger.Events.Count(e => e.Id.Id == 1009), Is.EqualTo(2));
+        Assert.That(Logger.Events.Count(e => e.Id.Id == 1009), Is.EqualTo(2));
 
         static async Task ThrowLaterAsync()
         {
@@ -151,7 +117,7 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages, Does.Contain("Deliverable bad.bin: not valid UTF-8, skipping callback"));
-        Assert.That(_delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
+        Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
     }
 
     [Test]
@@ -168,14 +134,14 @@ public sealed class ProtocolDriverFetchTests
             "Deliverable gone.txt: not found",
             "Deliverable nodir/gone.txt: not found",
         }));
-        Assert.That(_delivered, Is.Empty);
+        Assert.That(Delivered, Is.Empty);
     }
 
     [Test]
     [CancelAfter(10_000)]
     public async Task Fetch_HostReadFails_FetchFailedMessage(CancellationToken cancellationToken)
     {
-        _host.Setup(h => h.OpenReadAsync(Path.Combine(_deliverables, "out.txt"), It.IsAny<CancellationToken>()))
+        Host.Setup(h => h.OpenReadAsync(Path.Combine(DeliverablesDir, "out.txt"), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("disk on fire"));
         await using var driver = CreateDriver(Collect);
 
@@ -183,7 +149,7 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages, Does.Contain("Deliverable out.txt: fetch failed: disk on fire, skipping"));
-        Assert.That(_delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
+        Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
     }
 
     [Test]
@@ -196,7 +162,7 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages, Does.Contain("Deliverable out.txt: larger than 8 bytes, skipping callback"));
-        Assert.That(_delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
+        Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
     }
 
     [Test]
@@ -209,7 +175,7 @@ public sealed class ProtocolDriverFetchTests
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages, Is.EqualTo(new[] { "Deliverable: out.txt" }));
-        _host.Verify(h => h.OpenReadAsync(Path.Combine(_deliverables, "out.txt"), It.IsAny<CancellationToken>()), Times.Once);
+        Host.Verify(h => h.OpenReadAsync(Path.Combine(DeliverablesDir, "out.txt"), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Test]
@@ -242,7 +208,33 @@ public sealed class ProtocolDriverFetchTests
         gate.SetResult();
         Assert.That(await run, Is.EqualTo(new ProtocolOutcome.Done(null)));
         await driver.DrainAsync(cancellationToken);
-        Assert.That(_delivered, Has.Count.EqualTo(5));
+        Assert.That(Delivered, Has.Count.EqualTo(5));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task DisposeAsync_WhileReadingWaitsForRoom_RunAsyncCancelledAndNothingMoreDelivered(CancellationToken cancellationToken)
+    {
+        // Arrange: capacity 1 and a callback that waits for its token, so the third line waits for room.
+        var driver = CreateDriver(
+            async (context, deliverable, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                await Collect(context, deliverable, ct);
+            },
+            new ProtocolDriverOptions { QueueCapacity = 1 });
+        var source = new ScriptedLines(Lines("DELIVERABLE: deliverables/c.txt", "DELIVERABLE: deliverables/c.txt", "DELIVERABLE: deliverables/c.txt", "DONE"));
+        var run = driver.RunAsync(source.ReadAsync(), cancellationToken);
+        await WaitUntilAsync(() => source.Yielded == 3, cancellationToken);
+
+        // Act
+        await driver.DisposeAsync();
+
+        // Assert
+        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(source.Disposed, Is.True);
+        Assert.That(Delivered, Is.Empty);
+        Assert.That(Logger.Has(1016), Is.True);
     }
 
     [Test]
@@ -306,7 +298,7 @@ public sealed class ProtocolDriverFetchTests
         Assert.That(async () => await drain, Throws.InstanceOf<OperationCanceledException>());
         await driver.DisposeAsync();
         Assert.That(sawCancellation, Is.True);
-        Assert.That(_logger.Has(1016), Is.True, "the second deliverable is dropped");
+        Assert.That(Logger.Has(1016), Is.True, "the second deliverable is dropped");
     }
 
     [Test]
@@ -327,19 +319,7 @@ public sealed class ProtocolDriverFetchTests
         await driver.DisposeAsync().AsTask().WaitAsync(cancellationToken);
 
         // Assert
-        Assert.That(_logger.Has(1017), Is.True);
+        Assert.That(Logger.Has(1017), Is.True);
         Assert.That(async () => await driver.DrainAsync(cancellationToken), Throws.InstanceOf<ObjectDisposedException>());
     }
-
-    private Task Collect(HookContext context, Deliverable deliverable, CancellationToken cancellationToken)
-    {
-        Assert.That(context.WorkDirectory, Is.EqualTo(_workdir));
-        _delivered.Enqueue(deliverable);
-        return Task.CompletedTask;
-    }
-
-    private static IAsyncEnumerable<FollowedLine> Source(params string[] lines) => new ScriptedLines(Lines(lines)).ReadAsync();
-
-    private ProtocolDriver CreateDriver(DeliverableHandler? handler, ProtocolDriverOptions? options = null) =>
-        new(_host.Object, new HookContext(CreateContext(_progress).Object, _host.Object), handler, _logger, options);
 }

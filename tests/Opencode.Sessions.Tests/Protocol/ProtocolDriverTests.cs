@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Moq;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Internal;
 using Opencode.Sessions.Protocol;
 using static Opencode.Sessions.Tests.Protocol.ProtocolTestSupport;
 
@@ -9,39 +9,18 @@ namespace Opencode.Sessions.Tests.Protocol;
 
 /// <summary>Reading and dispatching optio.log lines (lifecycle §4.2); the fetch loop is in ProtocolDriverFetchTests.</summary>
 [TestFixture]
-public sealed class ProtocolDriverTests
+public sealed class ProtocolDriverTests : ProtocolDriverTestBase
 {
-    private readonly ConcurrentQueue<(int? Percent, string? Message)> _progress = new();
-    private string _root = null!;
-    private string _workdir = null!;
-    private RecordingLogger _logger = null!;
-
-    private IEnumerable<string?> Messages => _progress.Select(p => p.Message);
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _progress.Clear();
-        _logger = new RecordingLogger();
-        _root = await RealPathAsync(Directory.CreateTempSubdirectory("ocs-driver-").FullName, CancellationToken.None);
-        _workdir = Path.Combine(_root, "workdir");
-        Directory.CreateDirectory(Path.Combine(_workdir, "deliverables"));
-        File.WriteAllText(Path.Combine(_workdir, "deliverables", "out.txt"), "hello 42 blue");
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_root, recursive: true);
-
     [Test]
     [CancelAfter(10_000)]
     public async Task RunAsync_StatusLines_ReportPercentAndMessage(CancellationToken cancellationToken)
     {
         await using var driver = CreateDriver(null);
 
-        var outcome = await driver.RunAsync(Source(Lines("STATUS: 10% starting", "STATUS: 100% finished", "STATUS: no percent", "STATUS:", "DONE")), cancellationToken);
+        var outcome = await driver.RunAsync(Source("STATUS: 10% starting", "STATUS: 100% finished", "STATUS: no percent", "STATUS:", "DONE"), cancellationToken);
 
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Done(null)));
-        Assert.That(_progress, Is.EqualTo(new (int?, string?)[] { (10, "starting"), (100, "finished"), (null, "no percent"), (null, "") }));
+        Assert.That(Progress, Is.EqualTo(new (int?, string?)[] { (10, "starting"), (100, "finished"), (null, "no percent"), (null, "") }));
     }
 
     [Test]
@@ -50,7 +29,7 @@ public sealed class ProtocolDriverTests
     {
         await using var driver = CreateDriver(null);
 
-        await driver.RunAsync(Source(Lines("hello", "", "  indented", "DONE now", "DONE")), cancellationToken);
+        await driver.RunAsync(Source("hello", "", "  indented", "DONE now", "DONE"), cancellationToken);
 
         Assert.That(Messages, Is.EqualTo(new[] { "hello", "  indented", "DONE now" }));
     }
@@ -60,8 +39,7 @@ public sealed class ProtocolDriverTests
     public async Task RunAsync_Done_StopsReadingAndReportsSummary(CancellationToken cancellationToken)
     {
         // Arrange
-        var delivered = new ConcurrentQueue<Deliverable>();
-        await using var driver = CreateDriver(Collect(delivered));
+        await using var driver = CreateDriver(Collect);
         var source = new ScriptedLines(Lines("DONE: all good", "STATUS: 50% late", "DELIVERABLE: deliverables/out.txt"));
 
         // Act
@@ -73,7 +51,7 @@ public sealed class ProtocolDriverTests
         Assert.That(Messages, Is.EqualTo(new[] { "all good" }));
         Assert.That(source.Yielded, Is.EqualTo(1));
         Assert.That(source.Disposed, Is.True);
-        Assert.That(delivered, Is.Empty);
+        Assert.That(Delivered, Is.Empty);
         Assert.That(driver.DeliverablesEmitted, Is.Empty);
     }
 
@@ -91,7 +69,7 @@ public sealed class ProtocolDriverTests
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Error(expected)));
         Assert.That(source.Yielded, Is.EqualTo(2));
         Assert.That(source.Disposed, Is.True);
-        Assert.That(_logger.Has(1012), Is.True);
+        Assert.That(Logger.Has(1012), Is.True);
     }
 
     [Test]
@@ -100,10 +78,10 @@ public sealed class ProtocolDriverTests
     {
         await using var driver = CreateDriver(null);
 
-        var outcome = await driver.RunAsync(Source(Lines("STATUS: 10% working")), cancellationToken);
+        var outcome = await driver.RunAsync(Source("STATUS: 10% working"), cancellationToken);
 
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.EndedWithoutDone(null)));
-        Assert.That(_logger.Has(1013), Is.True);
+        Assert.That(Logger.Has(1013), Is.True);
     }
 
     [Test]
@@ -132,7 +110,7 @@ public sealed class ProtocolDriverTests
 
         // Act
         var run = driver.RunAsync(endless.Reader.ReadAllAsync(cancel.Token), cancel.Token);
-        await WaitUntilAsync(() => !_progress.IsEmpty, cancellationToken);
+        await WaitUntilAsync(() => !Progress.IsEmpty, cancellationToken);
         await cancel.CancelAsync();
 
         // Assert
@@ -144,9 +122,9 @@ public sealed class ProtocolDriverTests
     public async Task RunAsync_CalledTwice_Throws(CancellationToken cancellationToken)
     {
         await using var driver = CreateDriver(null);
-        await driver.RunAsync(Source(Lines("DONE")), cancellationToken);
+        await driver.RunAsync(Source("DONE"), cancellationToken);
 
-        Assert.That(async () => await driver.RunAsync(Source(Lines("DONE")), cancellationToken), Throws.InvalidOperationException);
+        Assert.That(async () => await driver.RunAsync(Source("DONE"), cancellationToken), Throws.InvalidOperationException);
     }
 
     [Test]
@@ -159,7 +137,7 @@ public sealed class ProtocolDriverTests
         await driver.RunAsync(Source(new FollowedLine(text, Truncated: true), new FollowedLine("DONE")), cancellationToken);
 
         Assert.That(Messages, Is.EqualTo(new[] { $"optio.log: a line longer than 4096 bytes was cut ({text[..200]}…)" }));
-        Assert.That(_logger.Has(1000), Is.True);
+        Assert.That(Logger.Has(1000), Is.True);
     }
 
     [Test]
@@ -167,8 +145,7 @@ public sealed class ProtocolDriverTests
     public async Task RunAsync_TruncatedKeywordLines_ParsedOnTheirOwnWithQuotedPayload(CancellationToken cancellationToken)
     {
         // Arrange
-        var delivered = new ConcurrentQueue<Deliverable>();
-        await using var driver = CreateDriver(Collect(delivered));
+        await using var driver = CreateDriver(Collect);
         var longTail = new string('z', 1000);
         var lines = new[]
         {
@@ -184,9 +161,9 @@ public sealed class ProtocolDriverTests
         // Assert
         var quoted = longTail[..200] + "…";
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Done(quoted)));
-        Assert.That(_progress, Does.Contain(((int?)5, (string?)quoted)));
+        Assert.That(Progress, Does.Contain(((int?)5, (string?)quoted)));
         Assert.That(Messages, Does.Contain($"invalid deliverable path '{("deliverables/out.txt" + longTail)[..200]}…', skipping"));
-        Assert.That(delivered, Is.Empty);
+        Assert.That(Delivered, Is.Empty);
     }
 
     [Test]
@@ -204,21 +181,57 @@ public sealed class ProtocolDriverTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task RunAsync_FollowedLocalLogWithHugeLineAndBadBytes_SessionContinuesToDone(CancellationToken cancellationToken)
+    {
+        // Arrange: a real optio.log followed from its first byte, written while the driver reads.
+        var log = Path.Combine(Workdir, "optio.log");
+        File.WriteAllBytes(log, []);
+        await using var driver = CreateDriver(Collect);
+        var run = driver.RunAsync(LocalFileFollower.FollowAsync(log, LineAssembler.DefaultMaxLineBytes, cancellationToken), cancellationToken);
+
+        // Act
+        await using (var writer = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            await writer.WriteAsync("STATUS: 10% start\n"u8.ToArray(), cancellationToken);
+            await writer.WriteAsync(Enumerable.Repeat((byte)'q', 10 * 1024 * 1024).ToArray(), cancellationToken);
+            byte[] tail = [.. "\nbad "u8, 0xFF, .. " byte\nDELIVERABLE: deliverables/out.txt\nDONE: finished\nSTATUS: 99% ignored\n"u8];
+            await writer.WriteAsync(tail, cancellationToken);
+        }
+
+        var outcome = await run;
+        await driver.DrainAsync(cancellationToken);
+
+        // Assert
+        Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Done("finished")));
+        Assert.That(Messages, Is.EqualTo(new[]
+        {
+            "start",
+            $"optio.log: a line longer than {LineAssembler.DefaultMaxLineBytes} bytes was cut ({new string('q', 200)}…)",
+            "optio.log: a line was not valid UTF-8; invalid bytes were replaced with U+FFFD",
+            "bad \uFFFD byte",
+            "Deliverable: out.txt",
+            "finished",
+        }));
+        Assert.That(Delivered.Single().Text, Is.EqualTo("hello 42 blue"));
+    }
+
+    [Test]
     [CancelAfter(10_000)]
     public async Task RunAsync_ReportProgressThrows_SessionContinues(CancellationToken cancellationToken)
     {
         // Arrange: the application's progress sink throws on every call.
         var context = new Mock<IProcessContext>();
         context.Setup(c => c.ReportProgress(It.IsAny<int?>(), It.IsAny<string?>())).Throws(new InvalidOperationException("sink down"));
-        var host = CreateHost(_workdir);
-        await using var driver = new ProtocolDriver(host.Object, new HookContext(context.Object, host.Object), null, _logger);
+        var host = CreateHost(Workdir);
+        await using var driver = new ProtocolDriver(host.Object, new HookContext(context.Object, host.Object), null, Logger);
 
         // Act
-        var outcome = await driver.RunAsync(Source(Lines("STATUS: 10% x", "hello", "DONE: fine")), cancellationToken);
+        var outcome = await driver.RunAsync(Source("STATUS: 10% x", "hello", "DONE: fine"), cancellationToken);
 
         // Assert
         Assert.That(outcome, Is.EqualTo(new ProtocolOutcome.Done("fine")));
-        Assert.That(_logger.Events.Count(e => e.Id.Id == 1019), Is.EqualTo(3));
+        Assert.That(Logger.Events.Count(e => e.Id.Id == 1019), Is.EqualTo(3));
     }
 
     [Test]
@@ -229,28 +242,6 @@ public sealed class ProtocolDriverTests
         await driver.DisposeAsync();
         await driver.DisposeAsync();
 
-        Assert.That(async () => await driver.RunAsync(Source(Lines("DONE")), cancellationToken), Throws.InstanceOf<ObjectDisposedException>());
-    }
-
-    private static async IAsyncEnumerable<FollowedLine> Source(params FollowedLine[] lines)
-    {
-        foreach (var line in lines)
-        {
-            await Task.Yield();
-            yield return line;
-        }
-    }
-
-    private static DeliverableHandler Collect(ConcurrentQueue<Deliverable> delivered) => (_, deliverable, _) =>
-    {
-        delivered.Enqueue(deliverable);
-        return Task.CompletedTask;
-    };
-
-    private ProtocolDriver CreateDriver(DeliverableHandler? handler, ProtocolDriverOptions? options = null)
-    {
-        var host = CreateHost(_workdir);
-        var hookContext = new HookContext(CreateContext(_progress).Object, host.Object);
-        return new ProtocolDriver(host.Object, hookContext, handler, _logger, options);
+        Assert.That(async () => await driver.RunAsync(Source("DONE"), cancellationToken), Throws.InstanceOf<ObjectDisposedException>());
     }
 }
