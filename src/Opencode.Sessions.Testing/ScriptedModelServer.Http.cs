@@ -35,7 +35,11 @@ public sealed partial class ScriptedModelServer
             var task = Task.Run(() => ServeConnectionAsync(client));
             lock (_connections)
             {
-                _connections.Add(task);
+                // Under the same lock as the removal below, so a connection that already ended is never left behind.
+                if (!task.IsCompleted)
+                {
+                    _connections.Add(task);
+                }
             }
 
             _ = task.ContinueWith(
@@ -153,8 +157,8 @@ public sealed partial class ScriptedModelServer
             request.Source = ModelReplySource.Rejected;
             Record(request);
             Log.RequestRejected(_logger, http.Method, http.Path, reject.Status, reject.Message);
-            await WriteErrorAsync(stream, reject.Status, reject.Message, cancellationToken).ConfigureAwait(false);
-            request.Complete(ModelReplyOutcome.Completed);
+            var rejected = ScriptedReply.HttpError(reject.Status, ErrorBody(reject.Status, reject.Message));
+            request.Complete(await StreamReplyAsync(stream, request, rejected, cancellationToken).ConfigureAwait(false));
             return;
         }
 
@@ -216,12 +220,11 @@ public sealed partial class ScriptedModelServer
         http.Headers.TryGetValue("Authorization", out var value) &&
         string.Equals(value, "Bearer " + _options.ApiKey, StringComparison.Ordinal);
 
-    private static async Task WriteErrorAsync(Stream stream, int status, string message, CancellationToken cancellationToken)
+    private static Task WriteErrorAsync(Stream stream, int status, string message, CancellationToken cancellationToken) =>
+        HttpResponseWriter.WriteAsync(stream, status, "application/json", ErrorBody(status, message), cancellationToken);
+
+    private static string ErrorBody(int status, string message) => new JsonObject
     {
-        var body = new JsonObject
-        {
-            ["error"] = new JsonObject { ["message"] = message, ["type"] = status == 401 ? "authentication_error" : "invalid_request_error" },
-        }.ToJsonString();
-        await HttpResponseWriter.WriteAsync(stream, status, "application/json", body, cancellationToken).ConfigureAwait(false);
-    }
+        ["error"] = new JsonObject { ["message"] = message, ["type"] = status == 401 ? "authentication_error" : "invalid_request_error" },
+    }.ToJsonString();
 }

@@ -263,8 +263,7 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
             catch (Exception ex)
             {
                 Log.ResponderFailed(_logger, ex, request.SessionId);
-                return (ScriptedReply.HttpError(500, new JsonObject { ["error"] = new JsonObject { ["message"] = "responder failed: " + ex.Message } }.ToJsonString()),
-                    ModelReplySource.Responder);
+                return (ScriptedReply.HttpError(500, ErrorBody(500, "responder failed: " + ex.Message)), ModelReplySource.Responder);
             }
         }
 

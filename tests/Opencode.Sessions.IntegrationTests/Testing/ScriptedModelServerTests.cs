@@ -117,6 +117,33 @@ public sealed class ScriptedModelServerTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Message_ProtocolAgentScriptForDirectory_WritesLogLinesAndDeliverable(CancellationToken cancellationToken)
+    {
+        // Arrange: routed by the working directory in the system prompt, so the session id is not needed.
+        var workdir = _dirs.Sub("protocol dir");
+        const string content = "# Report\nIt's \"quoted\", $HOME stays literal; `no` subshell\n";
+        _model.EnqueueForDirectory(
+            workdir,
+            ScriptedReply.LogLine("STATUS: 10% it's starting"),
+            ScriptedReply.WriteDeliverable("sub/report.md", content),
+            ScriptedReply.LogLine("DONE: wrote the report"),
+            ScriptedReply.Text("Finished."));
+        var session = await _opencode.CreateSessionAsync(workdir, title: "protocol", cancellationToken);
+
+        // Act
+        await _opencode.SendMessageAsync(session["id"]!.GetValue<string>(), workdir, "Do the task.", cancellationToken);
+
+        // Assert
+        Assert.That(File.ReadAllText(Path.Combine(workdir, "deliverables", "sub", "report.md")), Is.EqualTo(content), _opencode.Output);
+        Assert.That(File.ReadAllText(Path.Combine(workdir, "optio.log")), Is.EqualTo(
+            "STATUS: 10% it's starting\nDELIVERABLE: ./deliverables/sub/report.md\nDONE: wrote the report\n"));
+        var requests = _model.Requests.Where(r => r.WorkingDirectory == workdir).ToList();
+        Assert.That(requests.Select(r => r.Source), Is.All.EqualTo(ModelReplySource.DirectoryScript));
+        Assert.That(requests, Has.Count.EqualTo(4));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Abort_WhileModelHangs_ClosesTheModelStream(CancellationToken cancellationToken)
     {
         // Arrange
