@@ -49,13 +49,6 @@ internal static class PrivateFileSystem
         Options = FileOptions.SequentialScan,
     };
 
-    /// <summary>Renames <paramref name="temporary"/> over <paramref name="target"/> and makes the rename durable.</summary>
-    public static void CommitRename(string temporary, string target)
-    {
-        File.Move(temporary, target, overwrite: true);
-        SyncDirectory(Path.GetDirectoryName(target)!);
-    }
-
     /// <summary>Deletes a file if it exists; returns whether it did.</summary>
     public static bool TryDeleteFile(string path)
     {
