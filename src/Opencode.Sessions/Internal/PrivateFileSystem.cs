@@ -8,16 +8,25 @@ internal static class PrivateFileSystem
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Creates a directory (and missing parents) with mode 0700; an existing one is left as it is.</summary>
+    /// <summary>Creates a directory and each missing parent with mode 0700; existing ones are left as they are.</summary>
     public static void CreateDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return;
         }
-        else
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last directory only; parents would get 0755.
+        var missing = new Stack<string>();
+        for (var current = Path.GetFullPath(path); !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
         {
-            Directory.CreateDirectory(path, DirectoryMode);
+            missing.Push(current);
+        }
+
+        while (missing.TryPop(out var directory))
+        {
+            Directory.CreateDirectory(directory, DirectoryMode);
         }
     }
 
