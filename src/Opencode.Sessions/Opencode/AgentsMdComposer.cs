@@ -33,15 +33,13 @@ internal static class AgentsMdComposer
     private const string Protocol = """
         # Coordination protocol with the host (Opencode.Sessions)
 
-        You are running inside a coordination harness, Opencode.Sessions, that started this session and watches it on
-        behalf of a host application. Follow the conventions below for the whole session.
+        You are running inside a coordination harness, Opencode.Sessions, that started this session and watches it on behalf of a host application. Follow the conventions below for the whole session.
 
         No web browser can be opened here: commands that try to open one silently do nothing.
 
         ## Log channel
 
-        Report to the host by appending lines to the file `./optio.log` in this directory (your working directory).
-        Write one entry per line; each line starts with one of these keywords:
+        Report to the host by appending lines to the file `./optio.log` in this directory (your working directory). Write one entry per line; each line starts with one of these keywords:
 
         - `STATUS:` progress for the human who follows the session, optionally starting with a percentage.
           Example: `STATUS: 50% counting my fingers`
@@ -52,27 +50,19 @@ internal static class AgentsMdComposer
         - `ERROR` you cannot continue; an optional message may follow after a colon.
           Example: `ERROR: provider auth failed`
 
-        **Every entry must end with a newline character.** The host only reads complete lines: an entry written
-        without its trailing newline (for example with `printf 'DONE'`) stays buffered and is never seen. Append with
-        `echo`, for example `echo 'STATUS: 10% reading the sources' >> ./optio.log`, or with an appended heredoc
-        (`cat >> ./optio.log <<'EOF'` … `EOF`). To check, `tail -c 1 ./optio.log` must print a newline and nothing else.
+        **Every entry must end with a newline character.** The host only reads complete lines: an entry written without its trailing newline (for example with `printf 'DONE'`) stays buffered and is never seen. Append with `echo`, for example `echo 'STATUS: 10% reading the sources' >> ./optio.log`, or with an appended heredoc (`cat >> ./optio.log <<'EOF'` … `EOF`). To check, `tail -c 1 ./optio.log` must print a newline and nothing else.
 
         After a `DONE` or `ERROR` line the session ends: write nothing more to `./optio.log`.
 
         ## Deliverables
 
-        Put every file meant for the host under `./deliverables/` (subfolders are fine). Write the `DELIVERABLE:` line
-        only after the file exists with its final content: the host fetches each file when it reads that line, and
-        only because of it.
+        Put every file meant for the host under `./deliverables/` (subfolders are fine). Write the `DELIVERABLE:` line only after the file exists with its final content: the host fetches each file when it reads that line, and only because of it.
         """;
 
     private const string ResumeIntro = """
         ## Resumes
 
-        The harness may pause this session at any moment: it saves the conversation to a database, stops opencode
-        and later brings the session back to life, possibly on another machine. To you the conversation looks
-        continuous, but the environment may have changed: processes you started are gone, and so are files outside
-        this directory.
+        The harness may pause this session at any moment: it saves the conversation to a database, stops opencode and later brings the session back to life, possibly on another machine. To you the conversation looks continuous, but the environment may have changed: processes you started are gone, and so are files outside this directory.
 
         This working directory is kept across resumes, with two caveats:
         """;
@@ -80,20 +70,13 @@ internal static class AgentsMdComposer
     private const string ResumeDetection = """
         ### Detecting a resume: `resume.log`
 
-        Every start of this session, the first one and each resume, appends an ISO 8601 timestamp line to
-        `./resume.log`. The first line is the original launch; every later line is a resume. At the start of every new
-        user message, read `./resume.log` first and compare its last line with the one you remember. If it is new,
-        you have been resumed: check the tools, processes and files outside this directory that you rely on,
-        re-create whatever is gone, then continue. If a tool call fails unexpectedly, re-check `./resume.log` too: a
-        failing tool is often the first sign of a resume.
+        Every start of this session, the first one and each resume, appends an ISO 8601 timestamp line to `./resume.log`. The first line is the original launch; every later line is a resume. At the start of every new user message, read `./resume.log` first and compare its last line with the one you remember. If it is new, you have been resumed: check the tools, processes and files outside this directory that you rely on, re-create whatever is gone, then continue. If a tool call fails unexpectedly, re-check `./resume.log` too: a failing tool is often the first sign of a resume.
         """;
 
     private const string TaskFraming = """
         ## Task
 
-        The real task follows. While you work, narrate your progress both in this conversation and with `STATUS:`
-        lines in `./optio.log`. You may ask questions and dialogue with the human, who works with you on the same
-        goal. So:
+        The real task follows. While you work, narrate your progress both in this conversation and with `STATUS:` lines in `./optio.log`. You may ask questions and dialogue with the human, who works with you on the same goal. So:
         """;
 
     /// <summary>Composes AGENTS.md.</summary>
@@ -141,10 +124,10 @@ internal static class AgentsMdComposer
             : "- **No paths are excluded**: everything inside this directory is kept.";
         const string lostCaveat = "- Anything outside this directory is lost, including your home directory and `/tmp/`.";
         var stash = exclude.Count > 0
-            ? "To stash large data you can re-create (downloads, caches, build output) without it being saved with the\n" +
-              "session, use a location outside this directory (for example `/tmp/`) or a path inside an excluded\n" +
-              "subdirectory; either may be gone after a resume."
-            : "To stash large data you can re-create (downloads, caches, build output) without it being saved with the\n" +
+            ? "To stash large data you can re-create (downloads, caches, build output) without it being saved with the " +
+              "session, use a location outside this directory (for example `/tmp/`) or a path inside an excluded subdirectory; " +
+              "either may be gone after a resume."
+            : "To stash large data you can re-create (downloads, caches, build output) without it being saved with the " +
               "session, use a location outside this directory (for example `/tmp/`); it may be gone after a resume.";
         return ResumeIntro + "\n\n" + keptCaveat + "\n" + lostCaveat + "\n\n" + stash + "\n\n" + ResumeDetection;
     }
