@@ -114,7 +114,11 @@ public sealed record OpencodeClientOptions
 
         RequirePositive(Timeout, nameof(Timeout));
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
-        RequirePositive(StreamReadTimeout, nameof(StreamReadTimeout));
+        if (StreamReadTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StreamReadTimeout), StreamReadTimeout, "StreamReadTimeout must be positive.");
+        }
+
         if (MaxEventBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxEventBytes), MaxEventBytes, "MaxEventBytes must be at least 1024.");
