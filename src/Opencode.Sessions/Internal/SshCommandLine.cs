@@ -46,7 +46,8 @@ internal sealed class SshCommandLine
         Option(args, "PermitLocalCommand", "no");
         foreach (var identity in _config.IdentityFiles)
         {
-            args.AddRange(["-i", EscapeTokens(identity)]);
+            // Not -i: ssh checks -i paths before expanding %-tokens, so a path holding '%' could not be passed that way.
+            Option(args, "IdentityFile", PathValue(identity));
         }
 
         if (_config.IdentityFiles.Count > 0)

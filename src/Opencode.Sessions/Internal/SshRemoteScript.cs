@@ -72,7 +72,7 @@ internal static partial class SshRemoteScript
             .Append("exec 3<&0 </dev/null\n")
             .Append("setsid sh -c ").Append(Q(inner)).Append(" sh ").Append(string.Join(' ', new[] { program.FileName }.Concat(program.Arguments).Select(Q))).Append(input).Append(" 3<&- &\n")
             .Append("__ocs_p=$!\n")
-            .Append("( while IFS= read -r __ocs_l; do :; done; kill -KILL -- -\"$__ocs_p\" 2>/dev/null ) <&3 >/dev/null 2>&1 &\n")
+            .Append("( while IFS= read -r __ocs_l; do :; done; kill -KILL -\"$__ocs_p\" 2>/dev/null ) <&3 >/dev/null 2>&1 &\n")
             .Append("__ocs_w=$!\n")
             .Append("exec 3<&-\n")
             .Append("wait \"$__ocs_p\"; __ocs_s=$?\n")
@@ -99,15 +99,15 @@ internal static partial class SshRemoteScript
               if command -v ps >/dev/null 2>&1; then
                 ps -eo pgid=,stat= 2>/dev/null | awk -v g="$__ocs_g" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
               else
-                kill -0 -- -"$__ocs_g" 2>/dev/null
+                kill -0 -"$__ocs_g" 2>/dev/null
               fi
             }
             nap() { sleep 0.1 2>/dev/null || sleep 1; }
             __ocs_i=0
-            if [ {{tenths.ToString(CultureInfo.InvariantCulture)}} -gt 0 ] && kill -TERM -- -"$__ocs_g" 2>/dev/null; then
+            if [ {{tenths.ToString(CultureInfo.InvariantCulture)}} -gt 0 ] && kill -TERM -"$__ocs_g" 2>/dev/null; then
               while [ "$__ocs_i" -lt {{tenths.ToString(CultureInfo.InvariantCulture)}} ] && alive; do nap; __ocs_i=$((__ocs_i + 1)); done
             fi
-            kill -KILL -- -"$__ocs_g" 2>/dev/null
+            kill -KILL -"$__ocs_g" 2>/dev/null
             __ocs_i=0
             while [ "$__ocs_i" -lt 100 ] && alive; do nap; __ocs_i=$((__ocs_i + 1)); done
             ! alive
