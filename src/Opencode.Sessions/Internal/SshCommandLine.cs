@@ -95,6 +95,9 @@ internal sealed class SshCommandLine
     public IReadOnlyList<string> Session(string remoteCommand)
     {
         var args = Client();
+
+        // Forwards from a user's config are never requested by sessions (control requests must not clear theirs).
+        Option(args, "ClearAllForwardings", "yes");
         args.AddRange(["-T", "-x", "-a", "--", _config.Host, remoteCommand]);
         return args;
     }
@@ -117,7 +120,6 @@ internal sealed class SshCommandLine
         Option(args, "ProxyCommand", "false");
         Option(args, "BatchMode", "yes");
         Option(args, "LogLevel", "ERROR");
-        Option(args, "ClearAllForwardings", "yes");
         args.AddRange(["-p", _config.Port.ToString(CultureInfo.InvariantCulture)]);
         if (_config.User is { } user)
         {
