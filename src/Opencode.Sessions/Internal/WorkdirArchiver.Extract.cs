@@ -185,7 +185,7 @@ internal static partial class WorkdirArchiver
 
     private static async Task WriteNewFileAsync(string target, Stream? data, UnixFileMode mode, DateTimeOffset modified, CancellationToken cancellationToken)
     {
-        var options = PrivateFileSystem.NewFileOptions();
+        var options = PrivateFileSystem.NewFileOptions(bufferSize: 0); // CopyToAsync writes large blocks; a FileStream buffer per file would only add garbage
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = mode;
