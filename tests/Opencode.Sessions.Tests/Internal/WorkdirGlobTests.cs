@@ -43,4 +43,14 @@ public sealed class WorkdirGlobTests
 
         Assert.That(glob.IsExcluded(relativePath), Is.EqualTo(expected));
     }
+
+    [TestCase("bin/xdg-open", true)]
+    [TestCase("bin/other", false)]
+    [TestCase("sub/bin/xdg-open", false)]
+    public void IsExcluded_AlwaysExcludedRelativePath_MatchesExactly(string relativePath, bool expected)
+    {
+        var glob = new WorkdirGlob([], ["bin/xdg-open"]);
+
+        Assert.That(glob.IsExcluded(relativePath), Is.EqualTo(expected));
+    }
 }
