@@ -52,6 +52,8 @@ internal sealed partial class TaskRunner
         using var activity = Diagnostics.Telemetry.ActivitySource.StartActivity("opencode.session");
         activity?.SetTag("opencode.sessions.process_id", _task.ProcessId);
         Log.SessionStarting(_logger, _task.ProcessId, _context.Resume);
+        var started = _config.TimeProvider.GetTimestamp();
+        Diagnostics.SessionMetrics.Started();
         var snapshots = _config.SupportsResume ? SnapshotService.Create(_config) : null;
         SnapshotRecord? snapshot = null;
         ExceptionDispatchInfo? failure = null;
@@ -92,6 +94,7 @@ internal sealed partial class TaskRunner
         }
 
         failure = await TeardownAsync(snapshots, end, failure).ConfigureAwait(false);
+        Diagnostics.SessionMetrics.Ended(failure is null ? "done" : end == SnapshotEndState.Cancelled ? "cancelled" : "failed", _config.TimeProvider.GetElapsedTime(started));
         if (failure is not null)
         {
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.SourceException.GetType().Name);
