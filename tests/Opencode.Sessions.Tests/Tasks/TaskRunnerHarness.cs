@@ -96,8 +96,26 @@ internal sealed class TaskRunnerHarness : IAsyncDisposable
         return merged.Where(interesting.Contains).ToArray();
     }
 
+    /// <summary>Starts the task, waits for the start prompt, then lets the agent write <paramref name="lines"/>.</summary>
+    /// <returns>The running <see cref="TaskInstance.ExecuteAsync"/>.</returns>
+    public async Task<Task> StartAsync(TaskInstance task, CancellationToken cancellationToken, params string[] lines)
+    {
+        var run = task.ExecuteAsync(Context, cancellationToken);
+        await WaitUntilPromptedAsync(run, cancellationToken);
+        foreach (var line in lines)
+        {
+            WriteLog(line);
+        }
+
+        return run;
+    }
+
+    /// <summary>Runs the task to a clean DONE.</summary>
+    public async Task RunToDoneAsync(TaskInstance task, CancellationToken cancellationToken) =>
+        await await StartAsync(task, cancellationToken, "DONE");
+
     /// <summary>Waits until the start prompt reached the stub; if the run ends first, its exception surfaces.</summary>
-    public async Task WaitUntilPromptedAsync(Task run, CancellationToken cancellationToken)
+    private async Task WaitUntilPromptedAsync(Task run, CancellationToken cancellationToken)
     {
         await Task.WhenAny(Prompted, run).WaitAsync(cancellationToken);
         if (!Prompted.IsCompleted)

@@ -68,10 +68,7 @@ public sealed partial class TaskRunnerTests
             var task = h.CreateTask(c => c with { TimeProvider = clock });
 
             // Act
-            var run = task.ExecuteAsync(h.Context, cancellationToken);
-            await h.WaitUntilPromptedAsync(run, cancellationToken);
-            h.WriteLog("DONE");
-            await run;
+            await h.RunToDoneAsync(task, cancellationToken);
 
             // Assert
             var preserved = taskDirectory + ".preserved-20260304T050607Z";

@@ -20,7 +20,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { BeforeExecute = Hook(() => _h.Mark("BeforeExecute")), AfterExecute = Hook(() => _h.Mark("AfterExecute")) });
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert: opencode is stopped before AfterExecute (the original ran the hook with opencode still alive).
         Assert.That(_h.Timeline(LifecycleSteps), Is.EqualTo(LifecycleSteps));
@@ -60,7 +60,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { AfterExecute = (_, _) => throw hookError });
 
         // Act
-        var run = await StartAndWriteAsync(task, cancellationToken, "DONE");
+        var run = await _h.StartAsync(task, cancellationToken, "DONE");
         var ex = (await Assert.ThrowsAsync<IOException>(() => run))!;
 
         // Assert
@@ -76,7 +76,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { AfterExecute = (_, _) => throw new IOException("could not upload the results") });
 
         // Act
-        var run = await StartAndWriteAsync(task, cancellationToken, "ERROR: the input file is missing");
+        var run = await _h.StartAsync(task, cancellationToken, "ERROR: the input file is missing");
         var ex = (await Assert.ThrowsAsync<AgentReportedErrorException>(() => run))!;
 
         // Assert
@@ -98,7 +98,7 @@ public sealed partial class TaskRunnerTests
         });
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert
         Assert.That(before, Is.Not.Null);
@@ -117,7 +117,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { BeforeExecute = Hook(() => seen.AddRange(_h.Host.FilePaths)) });
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert: AGENTS.md and opencode.json are written before the hook, so it can adjust them.
         Assert.That(seen, Does.Contain(_h.Host.WorkDirectory + "/AGENTS.md"));

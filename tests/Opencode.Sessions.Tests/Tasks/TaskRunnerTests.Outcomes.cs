@@ -26,7 +26,7 @@ public sealed partial class TaskRunnerTests
         _h.Host.AddFile(_h.Host.WorkDirectory + "/deliverables/out.md", "# Result\n");
 
         // Act
-        var run = await StartAndWriteAsync(task, cancellationToken, "DELIVERABLE: deliverables/out.md", "DONE: all good");
+        var run = await _h.StartAsync(task, cancellationToken, "DELIVERABLE: deliverables/out.md", "DONE: all good");
         await entered.Task.WaitAsync(cancellationToken);
         await Task.Delay(200, cancellationToken);
         var completedWhileCallbackRan = run.IsCompleted;
@@ -50,7 +50,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask();
 
         // Act
-        var run = await StartAndWriteAsync(task, cancellationToken, "STATUS: 50% half way", "ERROR: cannot read data.csv");
+        var run = await _h.StartAsync(task, cancellationToken, "STATUS: 50% half way", "ERROR: cannot read data.csv");
         var ex = (await Assert.ThrowsAsync<AgentReportedErrorException>(() => run))!;
 
         // Assert
@@ -66,8 +66,7 @@ public sealed partial class TaskRunnerTests
     {
         // Arrange
         var task = _h.CreateTask();
-        var run = task.ExecuteAsync(_h.Context, cancellationToken);
-        await _h.WaitUntilPromptedAsync(run, cancellationToken);
+        var run = await _h.StartAsync(task, cancellationToken);
 
         // Act
         _h.Process.Exit(3);
@@ -86,8 +85,7 @@ public sealed partial class TaskRunnerTests
     {
         // Arrange: the agent wrote DONE and opencode exited at once; the follower sees DONE a little later.
         var task = _h.CreateTask();
-        var run = task.ExecuteAsync(_h.Context, cancellationToken);
-        await _h.WaitUntilPromptedAsync(run, cancellationToken);
+        var run = await _h.StartAsync(task, cancellationToken);
 
         // Act
         _h.Process.Exit(0);
@@ -106,8 +104,7 @@ public sealed partial class TaskRunnerTests
         // Arrange
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var task = _h.CreateTask(c => c with { AfterExecute = Hook(() => _h.Mark("AfterExecute")) });
-        var run = task.ExecuteAsync(_h.Context, cancellation.Token);
-        await _h.WaitUntilPromptedAsync(run, cancellationToken);
+        var run = await _h.StartAsync(task, cancellation.Token);
 
         // Act
         await cancellation.CancelAsync();
@@ -129,7 +126,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask();
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert
         Assert.That(_h.Process.TerminationRequests, Is.EqualTo(new[] { TerminationMode.Graceful }));

@@ -20,7 +20,7 @@ public sealed partial class TaskRunnerTests
         _h.Context.Resume = true;
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert
         store.VerifyNoOtherCalls();
@@ -39,7 +39,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { SupportsResume = true, SnapshotStore = store });
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert
         var appends = _h.CommandsWith("resume.log");
@@ -59,7 +59,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask(c => c with { StartPrompt = "Begin with the data in data.csv." });
 
         // Act
-        await RunToDoneAsync(task, cancellationToken);
+        await _h.RunToDoneAsync(task, cancellationToken);
 
         // Assert
         var prompts = _h.PromptRequests.ToList();
@@ -96,8 +96,7 @@ public sealed partial class TaskRunnerTests
         var task = _h.CreateTask();
 
         // Act: read the password opencode was started with while it runs (teardown removes the file).
-        var run = task.ExecuteAsync(_h.Context, cancellationToken);
-        await _h.WaitUntilPromptedAsync(run, cancellationToken);
+        var run = await _h.StartAsync(task, cancellationToken);
         var password = _h.Host.ReadAllText(_h.Host.TaskDirectory + "/run/.opencode-password");
         _h.WriteLog("DONE");
         await run;
