@@ -15,7 +15,8 @@ internal sealed partial class TaskRunner
 
     /// <summary>
     /// Always runs: stop opencode (aggressively when cancelled), stop the log channel, AfterExecute, capture the snapshot,
-    /// wipe the task directory (kept if the capture failed), dispose the host. Each step is isolated from the others.
+    /// wipe the task directory (kept if the capture failed, or if it was never claimed from an earlier run), dispose the
+    /// host. Each step is isolated from the others.
     /// </summary>
     /// <returns>The error the execution ends with, or <see langword="null"/> for success.</returns>
     private async Task<ExceptionDispatchInfo?> TeardownAsync(SnapshotService? snapshots, SnapshotEndState end, ExceptionDispatchInfo? failure)
@@ -62,7 +63,8 @@ internal sealed partial class TaskRunner
 
         if (_host is not null)
         {
-            if (!keepTaskDirectory)
+            // Before the leftover was moved aside, the task directory may hold an earlier run's unsaved work.
+            if (!keepTaskDirectory && _ownsTaskDirectory)
             {
                 await StepAsync("remove the task directory", () => _host.CleanupTaskDirectoryAsync(bound.Token)).ConfigureAwait(false);
             }

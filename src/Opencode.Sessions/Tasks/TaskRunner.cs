@@ -34,6 +34,9 @@ internal sealed partial class TaskRunner
     private IReadOnlyDictionary<string, string?>? _environment;
     private string? _sessionId;
 
+    /// <summary>Set once a leftover task directory was moved aside: from then on the task directory is this run's to remove.</summary>
+    private bool _ownsTaskDirectory;
+
     public TaskRunner(TaskInstance task, IProcessContext context)
     {
         _task = task;
@@ -72,6 +75,7 @@ internal sealed partial class TaskRunner
             _host = CreateHost();
             await Host.ConnectAsync(cancellationToken).ConfigureAwait(false);
             await PreserveLeftoverTaskDirectoryAsync(cancellationToken).ConfigureAwait(false);
+            _ownsTaskDirectory = true;
             await Host.SetupWorkdirAsync(cancellationToken).ConfigureAwait(false);
             _hookContext = new HookContext(_context, Host);
             _environment = OpencodeEnvironment.Build(Host.TaskDirectory, _config.IsolateHome, _config.Environment);
