@@ -29,11 +29,11 @@ internal sealed partial class TaskRunner
         }
 
         await StopLogChannelAsync(cancelled, bound.Token).ConfigureAwait(false);
-        if (_hookContext is not null && _config.AfterExecute is { } afterExecute)
+        if (_bodyStarted && _config.AfterExecute is { } afterExecute)
         {
             try
             {
-                await afterExecute(_hookContext, bound.Token).ConfigureAwait(false);
+                await afterExecute(_hookContext!, bound.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -36,6 +36,7 @@ internal sealed partial class TaskRunner
 
     /// <summary>Set once a leftover task directory was moved aside: from then on the task directory is this run's to remove.</summary>
     private bool _ownsTaskDirectory;
+    private bool _bodyStarted;
 
     public TaskRunner(TaskInstance task, IProcessContext context)
     {
@@ -113,6 +114,7 @@ internal sealed partial class TaskRunner
     private async Task<SnapshotEndState> RunSessionAsync(string? resumedSessionId, CancellationToken cancellationToken)
     {
         using var bodyCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _bodyStarted = true; // from here on AfterExecute runs, whatever happens
         var body = RunBodyAsync(resumedSessionId, bodyCancellation.Token);
         var driver = _driverTask!;
         try

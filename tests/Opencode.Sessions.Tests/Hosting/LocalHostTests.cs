@@ -87,8 +87,8 @@ public sealed class LocalHostTests
 
     [Test]
     [CancelAfter(10_000)]
-    public void OpenRead_MissingFile_ThrowsFileNotFound(CancellationToken cancellationToken) =>
-        Assert.ThrowsAsync<FileNotFoundException>(() => _host.OpenReadAsync(Path.Combine(_host.WorkDirectory, "nope"), cancellationToken));
+    public async Task OpenRead_MissingFile_ThrowsFileNotFound(CancellationToken cancellationToken) =>
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _host.OpenReadAsync(Path.Combine(_host.WorkDirectory, "nope"), cancellationToken));
 
     [Test]
     [CancelAfter(10_000)]
