@@ -7,10 +7,8 @@ namespace Opencode.Sessions.IntegrationTests.Conversations;
 /// <summary>Turns and the session lifecycle against real opencode 1.18.33 and the scripted model.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ConversationIntegrationTests
+public sealed class ConversationIntegrationTests : ScriptedOpencodeFixture
 {
-    private ScriptedOpencode _opencode = null!;
-
     private static TurnOptions Options => new()
     {
         FirstEventTimeout = TimeSpan.FromSeconds(60),
@@ -19,29 +17,13 @@ public sealed class ConversationIntegrationTests
         FinalExchangeTimeout = TimeSpan.FromSeconds(20),
     };
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        _opencode = await ScriptedOpencode.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_opencode is not null)
-        {
-            await _opencode.DisposeAsync();
-        }
-    }
-
     [Test, CancelAfter(120_000)]
     public async Task SendAsync_BashToolThenText_CompletesWithToolPartAndText(CancellationToken cancellationToken)
     {
         // Arrange
-        var directory = _opencode.NewDirectory("bash");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Bash("echo DONE > done.txt", "write a marker"), ScriptedReply.Text("The marker is written."));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("bash");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Bash("echo DONE > done.txt", "write a marker"), ScriptedReply.Text("The marker is written."));
+        using var client = Opencode.Client(directory);
         var session = new ConversationSession(client, new InMemorySessionRecord("bash"), new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "bash turn" } });
         var observed = new List<string>();
 
@@ -49,7 +31,7 @@ public sealed class ConversationIntegrationTests
         var result = await session.SendAsync("Write the marker.", Options with { Observers = [new Recorder(observed)] }, cancellationToken);
 
         // Assert
-        Assert.That(result.Status, Is.EqualTo(TurnStatus.Completed), $"{result.Exception}\n{_opencode.Output}");
+        Assert.That(result.Status, Is.EqualTo(TurnStatus.Completed), $"{result.Exception}\n{Opencode.Output}");
         Assert.That(result.Text, Is.EqualTo("The marker is written."));
         var tool = result.ToolParts.Single();
         Assert.That(tool.Tool, Is.EqualTo("bash"));
@@ -66,9 +48,9 @@ public sealed class ConversationIntegrationTests
     [Test, CancelAfter(120_000)]
     public async Task SendAsync_TwoTurns_SecondTurnSeesHistoryAndOnlyItsOwnExchange(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("two-turns");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("First answer."), ScriptedReply.Text("Second answer."));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("two-turns");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("First answer."), ScriptedReply.Text("Second answer."));
+        using var client = Opencode.Client(directory);
         var session = new ConversationSession(client, new InMemorySessionRecord("two"), new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "two" } });
 
         var first = await session.SendAsync("One?", Options, cancellationToken);
@@ -78,7 +60,7 @@ public sealed class ConversationIntegrationTests
         Assert.That(second.Text, Is.EqualTo("Second answer."), second.Exception?.ToString());
         Assert.That(second.SessionCreated, Is.False);
         Assert.That(second.Exchange, Has.Count.EqualTo(1));
-        var lastRequest = _opencode.Model.Requests.Last(r => r.WorkingDirectory == directory && !r.IsTitleRequest);
+        var lastRequest = Opencode.Model.Requests.Last(r => r.WorkingDirectory == directory && !r.IsTitleRequest);
         Assert.That(lastRequest.Messages.Count(m => m.Role == "user"), Is.EqualTo(2));
     }
 
@@ -86,9 +68,9 @@ public sealed class ConversationIntegrationTests
     public async Task SendAsync_SessionDeletedUpstream_RecreatesOnceAndCompletes(CancellationToken cancellationToken)
     {
         // Arrange
-        var directory = _opencode.NewDirectory("deleted");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("Answered in a new session."));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("deleted");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("Answered in a new session."));
+        using var client = Opencode.Client(directory);
         var record = new InMemorySessionRecord("deleted");
         var session = new ConversationSession(client, record, new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "deleted" } });
         var original = await session.EnsureAsync(cancellationToken);
@@ -98,7 +80,7 @@ public sealed class ConversationIntegrationTests
         var result = await session.SendAsync("Are you there?", Options, cancellationToken);
 
         // Assert
-        Assert.That(result.Status, Is.EqualTo(TurnStatus.Completed), $"{result.Exception}\n{_opencode.Output}");
+        Assert.That(result.Status, Is.EqualTo(TurnStatus.Completed), $"{result.Exception}\n{Opencode.Output}");
         Assert.That(result.SessionRecreated, Is.True);
         Assert.That(result.SessionId, Is.Not.EqualTo(original).And.EqualTo(record.SessionId));
         Assert.That(result.Text, Is.EqualTo("Answered in a new session."));
@@ -109,9 +91,9 @@ public sealed class ConversationIntegrationTests
     public async Task SendAsync_AbortedDuringSlowReply_EndsCancelledWithPartialText(CancellationToken cancellationToken)
     {
         // Arrange
-        var directory = _opencode.NewDirectory("abort");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Slow("Counting slowly: one two three four five six seven eight nine ten", TimeSpan.FromMilliseconds(150), chunkSize: 4));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("abort");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Slow("Counting slowly: one two three four five six seven eight nine ten", TimeSpan.FromMilliseconds(150), chunkSize: 4));
+        using var client = Opencode.Client(directory);
         var session = new ConversationSession(client, new InMemorySessionRecord("abort"), new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "abort" } });
         var sessionId = await session.EnsureAsync(cancellationToken);
         var aborter = new AbortOnFirstText(() => new ConversationSession(client, new InMemorySessionRecord("abort-2", sessionId)).AbortAsync(cancellationToken));
@@ -120,7 +102,7 @@ public sealed class ConversationIntegrationTests
         var result = await session.SendAsync("Count.", Options with { Observers = [aborter] }, cancellationToken);
 
         // Assert
-        Assert.That(result.Status, Is.EqualTo(TurnStatus.Cancelled), $"{result.Exception}\n{_opencode.Output}");
+        Assert.That(result.Status, Is.EqualTo(TurnStatus.Cancelled), $"{result.Exception}\n{Opencode.Output}");
         Assert.That(result.Text, Does.StartWith("Count"));
         Assert.That(result.Text, Is.Not.EqualTo("Counting slowly: one two three four five six seven eight nine ten"));
         Assert.That(await aborter.Abort!, Is.True);
@@ -129,15 +111,15 @@ public sealed class ConversationIntegrationTests
     [Test, CancelAfter(120_000)]
     public async Task SendAsync_TokenCancelledDuringSlowReply_AbortsUpstreamAndEndsCancelled(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("cancel");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Slow("Slow words keep coming one by one until somebody stops them", TimeSpan.FromMilliseconds(150), chunkSize: 4));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("cancel");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Slow("Slow words keep coming one by one until somebody stops them", TimeSpan.FromMilliseconds(150), chunkSize: 4));
+        using var client = Opencode.Client(directory);
         var session = new ConversationSession(client, new InMemorySessionRecord("cancel"), new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "cancel" } });
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var result = await session.SendAsync("Talk.", Options with { Observers = [new AbortOnFirstText(() => { cts.Cancel(); return Task.FromResult(true); })] }, cts.Token);
 
-        Assert.That(result.Status, Is.EqualTo(TurnStatus.Cancelled), $"{result.Exception}\n{_opencode.Output}");
+        Assert.That(result.Status, Is.EqualTo(TurnStatus.Cancelled), $"{result.Exception}\n{Opencode.Output}");
         var status = await WaitIdleAsync(client, result.SessionId!, cancellationToken);
         Assert.That(status, Is.False, "the upstream session is no longer busy after the abort");
     }
@@ -145,8 +127,8 @@ public sealed class ConversationIntegrationTests
     [Test, CancelAfter(120_000)]
     public async Task EnsureAsync_EightConcurrentWorkers_CreateExactlyOneUpstreamSession(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("ensure");
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("ensure");
+        using var client = Opencode.Client(directory);
         var record = new InMemorySessionRecord("ensure");
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(
@@ -161,8 +143,8 @@ public sealed class ConversationIntegrationTests
     [Test, CancelAfter(120_000)]
     public async Task RecreateAsync_FourConcurrentWorkers_ConvergeOnOneNewSession(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("recreate");
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("recreate");
+        using var client = Opencode.Client(directory);
         var record = new InMemorySessionRecord("recreate");
         var options = new ConversationSessionOptions { CreateRequest = _ => new CreateSessionRequest { Title = "recreate" } };
         var workers = Enumerable.Range(0, 4).Select(_ => new ConversationSession(client, record, options)).ToArray();

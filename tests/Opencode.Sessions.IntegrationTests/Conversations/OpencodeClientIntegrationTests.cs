@@ -7,31 +7,13 @@ namespace Opencode.Sessions.IntegrationTests.Conversations;
 /// <summary>The typed client and its event stream against real opencode 1.18.33.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class OpencodeClientIntegrationTests
+public sealed class OpencodeClientIntegrationTests : ScriptedOpencodeFixture
 {
-    private ScriptedOpencode _opencode = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        _opencode = await ScriptedOpencode.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        if (_opencode is not null)
-        {
-            await _opencode.DisposeAsync();
-        }
-    }
-
     [Test, CancelAfter(60_000)]
     public async Task SessionRoutes_CreateGetUpdateListDelete_RoundTrip(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("crud");
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("crud");
+        using var client = Opencode.Client(directory);
 
         var health = await client.GetHealthAsync(cancellationToken);
         var created = await client.CreateSessionAsync(
@@ -70,9 +52,9 @@ public sealed class OpencodeClientIntegrationTests
     [Test, CancelAfter(60_000)]
     public async Task Requests_WrongPasswordOrMalformedId_MapToTypedErrorsWithServerMessage(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("errors");
-        using var wrong = new OpencodeClient(new OpencodeClientOptions { BaseAddress = _opencode.Server.HostBaseUri, Credentials = new BasicAuth("opencode", "wrong") });
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("errors");
+        using var wrong = new OpencodeClient(new OpencodeClientOptions { BaseAddress = Opencode.Server.HostBaseUri, Credentials = new BasicAuth("opencode", "wrong") });
+        using var client = Opencode.Client(directory);
 
         var unauthorized = await Assert.ThrowsAsync<OpencodeBadRequestException>(() => wrong.GetHealthAsync(cancellationToken));
         // Measured on 1.18.33: an id without the ses_ prefix fails schema decoding with a 500, not a 400.
@@ -87,9 +69,9 @@ public sealed class OpencodeClientIntegrationTests
     [Test, CancelAfter(90_000)]
     public async Task StreamSessionEventsAsync_RealTurn_TypedEventsEndAtIdleAndPromptIsPostedOnce(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("stream");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Bash("echo hi"), ScriptedReply.Text("All done."));
-        using var client = _opencode.Client(directory);
+        var directory = Opencode.NewDirectory("stream");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Bash("echo hi"), ScriptedReply.Text("All done."));
+        using var client = Opencode.Client(directory);
         var session = await client.CreateSessionAsync(new CreateSessionRequest { Title = "stream" }, cancellationToken);
         var posts = 0;
         var options = new SessionStreamOptions
@@ -122,12 +104,12 @@ public sealed class OpencodeClientIntegrationTests
     [Test, CancelAfter(90_000)]
     public async Task SendMessageAsync_Blocking_ReturnsLastAssistantMessage(CancellationToken cancellationToken)
     {
-        var directory = _opencode.NewDirectory("blocking");
-        _opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("Blocking answer."));
-        using var client = _opencode.Client(directory);
-        var session = await client.CreateSessionAsync(new CreateSessionRequest { Title = "blocking", Model = OpencodeModel.Parse(_opencode.Model.Model) }, cancellationToken);
+        var directory = Opencode.NewDirectory("blocking");
+        Opencode.Model.EnqueueForDirectory(directory, ScriptedReply.Text("Blocking answer."));
+        using var client = Opencode.Client(directory);
+        var session = await client.CreateSessionAsync(new CreateSessionRequest { Title = "blocking", Model = OpencodeModel.Parse(Opencode.Model.Model) }, cancellationToken);
 
-        var answer = await client.SendMessageAsync(session.Id, PromptRequest.FromText("Answer.") with { Model = OpencodeModel.Parse(_opencode.Model.Model) }, cancellationToken);
+        var answer = await client.SendMessageAsync(session.Id, PromptRequest.FromText("Answer.") with { Model = OpencodeModel.Parse(Opencode.Model.Model) }, cancellationToken);
 
         Assert.That(answer.Info.IsAssistant, Is.True);
         Assert.That(answer.Parts.Single(p => p.Type == "text").Text, Is.EqualTo("Blocking answer."));
