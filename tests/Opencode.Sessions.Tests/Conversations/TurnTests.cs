@@ -36,6 +36,7 @@ public sealed class TurnTests
         var result = await session.SendAsync("hi", Fast with { Observers = [observer], OnTurnFinished = (r, _) => { finished = r; return Task.CompletedTask; } }, cancellationToken);
 
         Assert.That(result.Status, Is.EqualTo(TurnStatus.Completed), result.Exception?.ToString());
+        Assert.That((result.IsCompleted, result.IsCancelled, result.IsError, result.IsFailed), Is.EqualTo((true, false, false, false)));
         Assert.That(result.Text, Is.EqualTo("Hello there"));
         Assert.That(result.SessionCreated, Is.True);
         Assert.That(result.SessionId, Is.EqualTo(record.SessionId));
