@@ -1,11 +1,15 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
 namespace Opencode.Sessions.Hosting;
 
 /// <summary>
-/// How to reach a remote host over SSH. The system OpenSSH client is used, so keys, agents, <c>~/.ssh/config</c> and
-/// ProxyJump work as they do on the command line.
+/// How to reach a remote host over SSH. The system OpenSSH client (<c>ssh</c>) is used, so keys, agents,
+/// <c>~/.ssh/config</c> and ProxyJump work as they do on the command line. Authentication is non-interactive
+/// (<c>BatchMode=yes</c>): keys or an agent, never passwords typed at a prompt.
 /// </summary>
-/// <param name="Host">Host name or address.</param>
-public sealed record SshConfig(string Host)
+/// <param name="Host">Host name or address (an alias from the ssh_config file works too).</param>
+public sealed partial record SshConfig(string Host)
 {
     /// <summary>Gets the TCP port. Default 22.</summary>
     public int Port { get; init; } = 22;
@@ -13,7 +17,10 @@ public sealed record SshConfig(string Host)
     /// <summary>Gets the remote user name, or <see langword="null"/> for the client's default.</summary>
     public string? User { get; init; }
 
-    /// <summary>Gets private key files to offer (passed as <c>-i</c>); empty = the client's defaults and agent.</summary>
+    /// <summary>
+    /// Gets private key files to offer (passed as <c>-i</c> with <c>IdentitiesOnly=yes</c>); empty = the client's
+    /// defaults and agent.
+    /// </summary>
     public IReadOnlyList<string> IdentityFiles { get; init; } = [];
 
     /// <summary>Gets the known_hosts file used to verify the host key, or <see langword="null"/> for the client's default.</summary>
@@ -22,25 +29,111 @@ public sealed record SshConfig(string Host)
     /// <summary>Gets how an unknown or changed host key is treated. Default <see cref="SshHostKeyPolicy.Verify"/>.</summary>
     public SshHostKeyPolicy HostKeyPolicy { get; init; } = SshHostKeyPolicy.Verify;
 
-    /// <summary>Gets an ssh_config file passed with <c>-F</c>, or <see langword="null"/> for the user's default.</summary>
+    /// <summary>
+    /// Gets an ssh_config file passed with <c>-F</c> (use it for ProxyJump, host aliases and the like), or
+    /// <see langword="null"/> for the user's default (<c>~/.ssh/config</c> and <c>/etc/ssh/ssh_config</c>).
+    /// </summary>
     public string? ConfigFile { get; init; }
 
-    /// <summary>Gets extra <c>-o Key=Value</c> options (for example <c>ProxyJump</c>).</summary>
+    /// <summary>Gets extra <c>-o Key=Value</c> options for the connection (for example <c>ProxyJump</c>).</summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Gets the connect timeout. Default 15 s.</summary>
+    /// <summary>Gets the connect timeout (TCP connect and SSH handshake). Default 15 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Gets the interval of SSH-level keep-alives (<c>ServerAliveInterval</c>); after three unanswered ones the
+    /// connection counts as lost. Default 15 s.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Gets the path of the ssh executable. Default <c>ssh</c> from PATH.</summary>
     public string SshExecutable { get; init; } = "ssh";
 
-    /// <summary>Gets the remote task root, or <see langword="null"/> for <c>/tmp/opencode-sessions-&lt;user&gt;</c>.</summary>
+    /// <summary>
+    /// Gets the absolute remote task root, or <see langword="null"/> for <c>$OPENCODE_SESSIONS_REMOTE_TASK_ROOT</c>
+    /// (read on this machine) or else <c>/tmp/opencode-sessions-&lt;remote user&gt;</c>.
+    /// </summary>
     public string? RemoteTaskRoot { get; init; }
 
-    /// <summary>Gets the local address the widget tunnel binds to. Default 127.0.0.1.</summary>
+    /// <summary>
+    /// Gets the local IP address the tunnel to the remote opencode port binds to. Default 127.0.0.1; use the address
+    /// of a container interface (or 0.0.0.0) when the widget proxy runs in another container.
+    /// </summary>
     public string TunnelBindAddress { get; init; } = "127.0.0.1";
 
     /// <summary>Returns <c>user@host:port</c>.</summary>
     /// <returns>A description without secrets.</returns>
     public override string ToString() => (User is null ? "" : User + "@") + Host + ":" + Port;
+
+    /// <summary>Lists every problem of this configuration, each with the property it concerns.</summary>
+    /// <returns>The problems; empty when the configuration is usable.</returns>
+    internal IReadOnlyList<(string Field, string Problem)> GetProblems()
+    {
+        var problems = new List<(string Field, string Problem)>();
+        if (string.IsNullOrWhiteSpace(Host) || Host.StartsWith('-') || Host.Any(char.IsWhiteSpace))
+        {
+            problems.Add((nameof(Host), $"must be a host name or address (no spaces, not starting with '-'), got '{Host}'"));
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            problems.Add((nameof(Port), $"must be between 1 and 65535, got {Port}"));
+        }
+
+        if (User is { } user && (user.Length == 0 || user.StartsWith('-') || user.Any(c => char.IsWhiteSpace(c) || c is '@' or ':' or '/')))
+        {
+            problems.Add((nameof(User), $"must be a user name, got '{user}'"));
+        }
+
+        if (IdentityFiles is null || IdentityFiles.Any(string.IsNullOrEmpty))
+        {
+            problems.Add((nameof(IdentityFiles), "must not be null or contain empty paths"));
+        }
+
+        if (KnownHostsFile is { Length: 0 })
+        {
+            problems.Add((nameof(KnownHostsFile), "must be a path or null"));
+        }
+
+        if (!Enum.IsDefined(HostKeyPolicy))
+        {
+            problems.Add((nameof(HostKeyPolicy), $"is not a defined policy: {HostKeyPolicy}"));
+        }
+
+        if (Options is null || Options.Any(o => !OptionKey().IsMatch(o.Key) || o.Value is null || o.Value.Any(char.IsControl)))
+        {
+            problems.Add((nameof(Options), "keys must be ssh_config keywords (letters and digits) and values must be single-line"));
+        }
+
+        if (ConnectTimeout < TimeSpan.FromSeconds(1))
+        {
+            problems.Add((nameof(ConnectTimeout), $"must be at least 1 s, got {ConnectTimeout}"));
+        }
+
+        if (KeepAliveInterval < TimeSpan.FromSeconds(1))
+        {
+            problems.Add((nameof(KeepAliveInterval), $"must be at least 1 s, got {KeepAliveInterval}"));
+        }
+
+        if (string.IsNullOrEmpty(SshExecutable))
+        {
+            problems.Add((nameof(SshExecutable), "must name the ssh program"));
+        }
+
+        if (RemoteTaskRoot is { } root && !root.StartsWith('/'))
+        {
+            problems.Add((nameof(RemoteTaskRoot), $"must be an absolute POSIX path, got '{root}'"));
+        }
+
+        if (!IPAddress.TryParse(TunnelBindAddress, out _))
+        {
+            problems.Add((nameof(TunnelBindAddress), $"must be an IP address, got '{TunnelBindAddress}'"));
+        }
+
+        return problems;
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]*$")]
+    private static partial Regex OptionKey();
 }

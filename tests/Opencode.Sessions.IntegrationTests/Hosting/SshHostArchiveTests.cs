@@ -1,0 +1,121 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.IntegrationTests.Infrastructure;
+using Opencode.Sessions.Snapshots;
+
+namespace Opencode.Sessions.IntegrationTests.Hosting;
+
+[TestFixture]
+public sealed class SshHostArchiveTests : SshHostTestBase
+{
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task ArchiveThenRestore_RoundTripsTheWorkdirAndHonoursExclusions(CancellationToken cancellationToken)
+    {
+        var work = Host.WorkDirectory;
+        var binary = RandomNumberGenerator.GetBytes(1024 * 1024);
+        Directory.CreateDirectory(Path.Combine(work, "src", "deep dir 'x'"));
+        Directory.CreateDirectory(Path.Combine(work, "empty"));
+        Directory.CreateDirectory(Path.Combine(work, ".git"));
+        Directory.CreateDirectory(Path.Combine(work, "sub", "node_modules"));
+        await File.WriteAllBytesAsync(Path.Combine(work, "src", "deep dir 'x'", "data $1.bin"), binary, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "AGENTS.md"), "# agents\n", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, ".opencode-password"), "secret", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "sub", ".opencode-password"), "not the real one", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, ".git", "HEAD"), "ref", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "sub", "node_modules", "x.js"), "x", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "sub", "cache.pyc"), "x", cancellationToken);
+        File.CreateSymbolicLink(Path.Combine(work, "link"), "AGENTS.md");
+
+        var archive = new MemoryStream();
+        await Host.ArchiveWorkdirAsync(archive, WorkdirExclusions.Defaults, cancellationToken);
+        archive.Position = 0;
+        var names = await EntryNamesAsync(archive, cancellationToken);
+
+        Assert.That(names, Does.Contain("./src/deep dir 'x'/data $1.bin"));
+        Assert.That(names, Does.Contain("./empty/"));
+        Assert.That(names, Does.Contain("./sub/.opencode-password"), "only the root password file is excluded");
+        Assert.That(names.Where(n => n.Contains(".git") || n.Contains("node_modules") || n.EndsWith(".pyc") || n == "./.opencode-password"), Is.Empty);
+
+        // Replace the workdir contents, then restore.
+        Directory.Delete(Path.Combine(work, "src"), recursive: true);
+        await File.WriteAllTextAsync(Path.Combine(work, "junk.txt"), "junk", cancellationToken);
+        archive.Position = 0;
+        await Host.RestoreWorkdirAsync(archive, cancellationToken);
+
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(work, "src", "deep dir 'x'", "data $1.bin"), cancellationToken), Is.EqualTo(binary));
+        Assert.That(File.Exists(Path.Combine(work, "junk.txt")), Is.False, "restore empties the workdir first");
+        Assert.That(File.Exists(Path.Combine(work, ".opencode-password")), Is.False);
+        Assert.That(Directory.Exists(Path.Combine(work, "empty")), Is.True);
+        Assert.That(new FileInfo(Path.Combine(work, "link")).LinkTarget, Is.EqualTo("AGENTS.md"));
+        Assert.That(File.GetUnixFileMode(work), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ArchiveWorkdir_EmptyExcludeList_KeepsEverythingButTheRootPassword(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(Host.WorkDirectory, ".git"));
+        await File.WriteAllTextAsync(Path.Combine(Host.WorkDirectory, ".git", "HEAD"), "ref", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(Host.WorkDirectory, ".opencode-password"), "secret", cancellationToken);
+
+        var archive = new MemoryStream();
+        await Host.ArchiveWorkdirAsync(archive, [], cancellationToken);
+        archive.Position = 0;
+
+        Assert.That(await EntryNamesAsync(archive, cancellationToken), Is.EquivalentTo(new[] { "./", "./.git/", "./.git/HEAD" }));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreWorkdir_NotAnArchive_ThrowsHostCommandException(CancellationToken cancellationToken)
+    {
+        var error = await Assert.ThrowsAsync<HostCommandException>(() => Host.RestoreWorkdirAsync(new MemoryStream("not gzip"u8.ToArray()), cancellationToken));
+
+        Assert.That(error!.StandardError, Does.Contain("gzip").IgnoreCase);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreWorkdir_EntriesEscapingTheWorkdir_AreNotWrittenOutside(CancellationToken cancellationToken)
+    {
+        var outside = Path.Combine(Root, "outside");
+        Directory.CreateDirectory(outside);
+        var archive = new MemoryStream();
+        await using (var gzip = new GZipStream(archive, CompressionLevel.Fastest, leaveOpen: true))
+        await using (var tar = new TarWriter(gzip, TarEntryFormat.Gnu))
+        {
+            await tar.WriteEntryAsync(new GnuTarEntry(TarEntryType.SymbolicLink, "./escape") { LinkName = outside }, cancellationToken);
+            await tar.WriteEntryAsync(new GnuTarEntry(TarEntryType.RegularFile, "./escape/through-link.txt") { DataStream = new MemoryStream("x"u8.ToArray()) }, cancellationToken);
+            await tar.WriteEntryAsync(new GnuTarEntry(TarEntryType.RegularFile, "../dotdot.txt") { DataStream = new MemoryStream("x"u8.ToArray()) }, cancellationToken);
+        }
+
+        archive.Position = 0;
+        try
+        {
+            await Host.RestoreWorkdirAsync(archive, cancellationToken);
+        }
+        catch (HostCommandException)
+        {
+            // GNU tar may report the refused members as an error; what matters is below.
+        }
+
+        Assert.That(Directory.GetFiles(outside), Is.Empty);
+        Assert.That(File.Exists(Path.Combine(Host.TaskDirectory, "dotdot.txt")), Is.False);
+    }
+
+    private static async Task<List<string>> EntryNamesAsync(Stream archive, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using var gzip = new GZipStream(archive, CompressionMode.Decompress, leaveOpen: true);
+        await using var reader = new TarReader(gzip);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        {
+            names.Add(entry.Name);
+        }
+
+        return names;
+    }
+}

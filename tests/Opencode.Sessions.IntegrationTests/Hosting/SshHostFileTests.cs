@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.IntegrationTests.Infrastructure;
+
+namespace Opencode.Sessions.IntegrationTests.Hosting;
+
+[TestFixture]
+public sealed class SshHostFileTests : SshHostTestBase
+{
+    [TestCase("plain.bin")]
+    [TestCase("-leading dash 'quoted' $HOME `x`\nnewline.bin")]
+    [CancelAfter(60_000)]
+    public async Task WriteFile_ThenOpenRead_RoundTripsBinaryData(string name, CancellationToken cancellationToken)
+    {
+        // Every byte value, then a few MB of random data.
+        var content = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17)).ToArray();
+        var path = Host.WorkDirectory + "/sub dir/" + name;
+
+        await Host.WriteFileAsync(path, new MemoryStream(content), null, cancellationToken);
+        var copy = new MemoryStream();
+        await using (var stream = await Host.OpenReadAsync(path, cancellationToken))
+        {
+            await stream.CopyToAsync(copy, cancellationToken);
+        }
+
+        Assert.That(copy.ToArray(), Is.EqualTo(content));
+        Assert.That(File.ReadAllBytes(path), Is.EqualTo(content));
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(path)!), Has.Length.EqualTo(1), "no temporary file is left behind");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task WriteFile_WithMode_AppliesItExactlyAndReplacesTheTarget(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/bin/tool";
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherExecute;
+
+        await Host.WriteFileAsync(path, new MemoryStream("old"u8.ToArray()), null, cancellationToken);
+        await Host.WriteFileAsync(path, new MemoryStream("#!/bin/sh\n"u8.ToArray()), mode, cancellationToken);
+
+        Assert.That(File.ReadAllText(path), Is.EqualTo("#!/bin/sh\n"));
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(mode));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task WriteFile_CancelledMidTransfer_LeavesTheOldTargetAndNoTemporaryFile(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/target.txt";
+        await File.WriteAllTextAsync(path, "old content", cancellationToken);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var content = new StallingStream(64 * 1024, cancel);
+
+        await Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () => Host.WriteFileAsync(path, content, null, cancel.Token));
+
+        Assert.That(File.ReadAllText(path), Is.EqualTo("old content"));
+        Assert.That(await ProcessTable.WaitUntilAsync(() => Directory.GetFiles(Host.WorkDirectory).Length == 1, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the temporary file was removed");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task OpenRead_MissingFileOrDirectory_ThrowsFileNotFound(CancellationToken cancellationToken)
+    {
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Host.OpenReadAsync(Host.WorkDirectory + "/missing 'file'", cancellationToken));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Host.OpenReadAsync(Host.WorkDirectory, cancellationToken));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RemoveFile_RemovesAndToleratesMissing(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/gone $x";
+        await File.WriteAllTextAsync(path, "x", cancellationToken);
+
+        await Host.RemoveFileAsync(path, cancellationToken);
+        await Host.RemoveFileAsync(path, cancellationToken);
+
+        Assert.That(File.Exists(path), Is.False);
+    }
+
+    /// <summary>Yields some bytes, then cancels the token and blocks until cancelled.</summary>
+    private sealed class StallingStream(int bytesBeforeStall, CancellationTokenSource cancel) : Stream
+    {
+        private int _remaining = bytesBeforeStall;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_remaining > 0)
+            {
+                var n = Math.Min(_remaining, buffer.Length);
+                buffer.Span[..n].Fill((byte)'x');
+                _remaining -= n;
+                return n;
+            }
+
+            await Task.Delay(300, CancellationToken.None);
+            await cancel.CancelAsync();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,86 @@
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.IntegrationTests.Infrastructure;
+
+namespace Opencode.Sessions.IntegrationTests.Hosting;
+
+[TestFixture]
+public sealed class SshHostFollowTests : SshHostTestBase
+{
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Follow_YieldsExistingThenAppendedLinesAndHoldsBackPartialOnes(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/optio 'log'.log";
+        await File.WriteAllTextAsync(path, "first\r\nsecond\n", cancellationToken);
+        await using var lines = Host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+        Assert.That(await NextAsync(lines), Is.EqualTo("first"));
+        Assert.That(await NextAsync(lines), Is.EqualTo("second"));
+        await File.AppendAllTextAsync(path, "thi", cancellationToken);
+        var third = NextAsync(lines);
+        await Task.Delay(300, cancellationToken);
+        Assert.That(third.IsCompleted, Is.False, "an incomplete line is held back");
+        await File.AppendAllTextAsync(path, "rd ✓\n", cancellationToken);
+        Assert.That(await third, Is.EqualTo("third ✓"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Follow_FileCreatedLater_IsPickedUp(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/later.log";
+        await using var lines = Host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var first = NextAsync(lines);
+        await Task.Delay(500, cancellationToken);
+
+        await File.WriteAllTextAsync(path, "hello\n", cancellationToken);
+
+        Assert.That(await first, Is.EqualTo("hello"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Follow_ChannelDrops_RestartsWithoutLosingOrRepeatingLines(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/drop-" + Guid.NewGuid().ToString("N") + ".log";
+        await File.WriteAllTextAsync(path, "1\n2\npart", cancellationToken);
+        await using var lines = Host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        Assert.That(await NextAsync(lines), Is.EqualTo("1"));
+        Assert.That(await NextAsync(lines), Is.EqualTo("2"));
+
+        // Kill the remote tail (the "remote" is this machine): the channel ends while the connection lives.
+        var tails = ProcessTable.WithCommandLine(path);
+        Assert.That(tails, Is.Not.Empty);
+        foreach (var pid in tails)
+        {
+            ProcessTable.Kill(pid);
+        }
+
+        await File.AppendAllTextAsync(path, "ial\n3\n", cancellationToken);
+
+        Assert.That(await NextAsync(lines), Is.EqualTo("partial"));
+        Assert.That(await NextAsync(lines), Is.EqualTo("3"));
+        await File.AppendAllTextAsync(path, "4\n", cancellationToken);
+        Assert.That(await NextAsync(lines), Is.EqualTo("4"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Follow_Cancelled_EndsAndLeavesNoRemoteTail(CancellationToken cancellationToken)
+    {
+        var path = Host.WorkDirectory + "/cancel-" + Guid.NewGuid().ToString("N") + ".log";
+        await File.WriteAllTextAsync(path, "a\n", cancellationToken);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var lines = Host.FollowFileAsync(path, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.That(await NextAsync(lines), Is.EqualTo("a"));
+        var next = NextAsync(lines);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () => next);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(path).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+    }
+
+    private static async Task<string> NextAsync(IAsyncEnumerator<FollowedLine> lines) =>
+        await lines.MoveNextAsync() ? lines.Current.Text : throw new InvalidOperationException("The follower ended.");
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Diagnostics;
+
+namespace Opencode.Sessions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Reads the Linux process table from /proc. Zombies count as gone: this machine's init may never reap them, and a
+/// zombie runs nothing.
+/// </summary>
+internal static class ProcessTable
+{
+    /// <summary>Live (non-zombie) processes whose command line contains <paramref name="fragment"/>.</summary>
+    public static IReadOnlyList<int> WithCommandLine(string fragment) =>
+        AllPids().Where(pid => IsAlive(pid) && CommandLine(pid).Contains(fragment, StringComparison.Ordinal)).ToList();
+
+    /// <summary>Live (non-zombie) members of process group <paramref name="groupId"/>.</summary>
+    public static IReadOnlyList<int> GroupMembers(int groupId) =>
+        AllPids().Where(pid => Stat(pid) is { } s && s.State != 'Z' && s.ProcessGroup == groupId).ToList();
+
+    /// <summary>Whether the process exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid) => Stat(pid) is { } s && s.State is not ('Z' or 'X');
+
+    /// <summary>Direct children of <paramref name="pid"/> (live ones).</summary>
+    public static IReadOnlyList<int> Children(int pid) =>
+        AllPids().Where(p => Stat(p) is { } s && s.State != 'Z' && s.Parent == pid).ToList();
+
+    /// <summary>All live descendants of <paramref name="pid"/>.</summary>
+    public static IReadOnlyList<int> Descendants(int pid)
+    {
+        var result = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.Count > 0)
+        {
+            foreach (var child in Children(queue.Dequeue()))
+            {
+                result.Add(child);
+                queue.Enqueue(child);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Sends SIGKILL to one process (only processes the tests started, by pid).</summary>
+    public static void Kill(int pid)
+    {
+        if (pid <= 1)
+        {
+            return;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds or the timeout passes; returns whether it held.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static (char State, int Parent, int ProcessGroup)? Stat(int pid)
+    {
+        try
+        {
+            // Format: pid (comm) state ppid pgrp ... — comm may hold spaces and parentheses, so split after the last ')'.
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<int> AllPids() =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0);
+}

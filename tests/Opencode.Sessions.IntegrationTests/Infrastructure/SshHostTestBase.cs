@@ -1,0 +1,52 @@
+using Opencode.Sessions.Hosting;
+
+namespace Opencode.Sessions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Starts one sshd per test class and a connected <see cref="SshHost"/> per test, with its task root in a fresh
+/// temporary directory (the server is this machine, so tests can inspect the "remote" side directly).
+/// </summary>
+public abstract class SshHostTestBase
+{
+    private SshServerFixture? _server;
+
+    internal SshServerFixture Server => _server ?? throw new InvalidOperationException("The server is not started.");
+
+    internal SshHost Host { get; private set; } = null!;
+
+    /// <summary>Gets the task root of the current test (a local directory, seen by the host through sshd).</summary>
+    protected string Root { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServerAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        _server = await SshServerFixture.StartAsync(timeout.Token);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServerAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [SetUp]
+    public async Task ConnectAsync()
+    {
+        Root = Directory.CreateTempSubdirectory("ocs-ssh-root-").FullName;
+        Host = new SshHost(Server.CreateConfig(remoteTaskRoot: Root), "proc-1");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Host.ConnectAsync(timeout.Token);
+        await Host.SetupWorkdirAsync(timeout.Token);
+    }
+
+    [TearDown]
+    public async Task DisconnectAsync()
+    {
+        await Host.DisposeAsync();
+        Directory.Delete(Root, recursive: true);
+    }
+}
