@@ -60,4 +60,8 @@ internal static partial class ConversationsLog
     [LoggerMessage(EventId = 1456, EventName = "TurnFinished", Level = LogLevel.Information,
         Message = "Record {RecordId}: turn {Status} in {ElapsedMs} ms with {ToolCount} tool calls")]
     public static partial void TurnFinished(ILogger logger, string recordId, string status, long elapsedMs, int toolCount);
+
+    [LoggerMessage(EventId = 1460, EventName = "ApplyPatchArtifactsDropped", Level = LogLevel.Information,
+        Message = "apply_patch changed {FileCount} file(s) ({Paths}) in message {MessageId} of session {SessionId}; opencode sends no content for them, read them from the sandbox")]
+    public static partial void PatchArtifactsDropped(ILogger logger, int fileCount, string paths, string messageId, string sessionId);
 }

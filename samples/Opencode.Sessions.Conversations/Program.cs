@@ -1,0 +1,83 @@
+// A two-turn conversation with opencode, fully offline: a scripted model stands in for the LLM.
+//
+//   dotnet run --project samples/Opencode.Sessions.Conversations
+//
+// It installs opencode 1.18.33 into the library's cache if needed (npm), starts the scripted model server and
+// `opencode serve` with its own HOME/XDG directories under a temp dir (see LocalOpencode.cs), then holds a conversation whose session id
+// lives in an ISessionRecord (here in memory; in an application, a database row).
+using Microsoft.Extensions.Logging;
+using Opencode.Sessions.Conversations;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Testing;
+
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+var ct = cancel.Token;
+
+var executable = await OpencodeInstallation.EnsureInstalledAsync(progress: m => Console.WriteLine($"[install] {m}"), cancellationToken: ct);
+
+// 1. The scripted model: turn 1 runs a bash command, then answers; turn 2 answers from the history.
+await using var model = await ScriptedModelServer.StartAsync(ct);
+model.Enqueue(
+    ScriptedReply.Bash("echo 'hello from the agent' > greeting.txt", "write a greeting"),
+    ScriptedReply.Text("I wrote greeting.txt with a friendly greeting."),
+    ScriptedReply.Text("The file greeting.txt contains: hello from the agent."));
+
+// 2. opencode serve on the local machine, isolated from the user's own opencode configuration.
+var root = Directory.CreateTempSubdirectory("ocs-conversation-").FullName;
+var workdir = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+await using var server = await LocalOpencode.StartAsync(executable, workdir, root, model.CreateOpencodeConfig().ToJsonString(), ct);
+Console.WriteLine($"opencode is listening on {server.BaseAddress}");
+
+// 3. The conversation: a typed client scoped to the workdir, and a session bound to a record.
+using var client = new OpencodeClient(
+    new OpencodeClientOptions { BaseAddress = server.BaseAddress, Credentials = server.Credentials, Directory = workdir },
+    loggerFactory.CreateLogger<OpencodeClient>());
+var record = new InMemorySessionRecord("conversation-42");
+var conversation = new ConversationSession(
+    client,
+    record,
+    new ConversationSessionOptions { CreateRequest = r => new CreateSessionRequest { Title = $"Conversation {r.RecordId}" } },
+    loggerFactory.CreateLogger<ConversationSession>());
+var turnOptions = new TurnOptions { Observers = [new ConsoleObserver()] };
+
+foreach (var question in new[] { "Please write a greeting into greeting.txt.", "What does greeting.txt say?" })
+{
+    Console.WriteLine($"\nuser> {question}");
+    Console.Write("assistant> ");
+    var result = await conversation.SendAsync(question, turnOptions, ct);
+    Console.WriteLine();
+    Console.WriteLine($"[{result.Status}] {result.ToolParts.Count} tool call(s), {result.Tokens.Input} in / {result.Tokens.Output} out tokens, {result.Duration.TotalSeconds:0.0}s, session {result.SessionId}");
+    if (!result.IsCompleted)
+    {
+        Console.Error.WriteLine(result.Exception?.ToString() ?? result.ErrorCode);
+        return 1;
+    }
+}
+
+Console.WriteLine($"\ngreeting.txt: {File.ReadAllText(Path.Combine(workdir, "greeting.txt")).Trim()}");
+Console.WriteLine($"The record kept one session for both turns: {record.SessionId}");
+await server.DisposeAsync();
+Directory.Delete(root, recursive: true);
+return 0;
+
+/// <summary>Prints the reply as it streams: text deltas and tool progress.</summary>
+internal sealed class ConsoleObserver : ReplyObserver
+{
+    public override void OnPartChanged(ReplyPart part, int index, string delta)
+    {
+        if (part.Kind == ReplyPartKind.Text)
+        {
+            Console.Write(delta);
+        }
+    }
+
+    public override void OnToolProgressed(ReplyPart part, int index, string? status)
+    {
+        if (status is "completed" or "error")
+        {
+            Console.Write($"[{part.Tool}: {part.Title ?? part.Tool} → {status}] ");
+        }
+    }
+}
