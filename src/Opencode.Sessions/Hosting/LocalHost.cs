@@ -47,7 +47,7 @@ public sealed partial class LocalHost : IHost
     public string WorkDirectory { get; }
 
     /// <summary>Gets the maximum line length <see cref="FollowFileAsync"/> delivers whole. Default 1 MiB.</summary>
-    public int MaxFollowedLineBytes { get; init; } = 1024 * 1024;
+    public int MaxFollowedLineBytes { get; init; } = LineAssembler.DefaultMaxLineBytes;
 
     /// <inheritdoc/>
     public Task ConnectAsync(CancellationToken cancellationToken)
@@ -188,21 +188,19 @@ public sealed partial class LocalHost : IHost
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        // Wired to the inotify-backed follower when the protocol work lands.
-        await Task.Yield();
-        throw new NotSupportedException("FollowFileAsync is not wired yet.");
-#pragma warning disable CS0162 // Unreachable code: keeps the iterator shape.
-        yield break;
-#pragma warning restore CS0162
+        await foreach (var line in LocalFileFollower.FollowAsync(path, MaxFollowedLineBytes, linked.Token).ConfigureAwait(false))
+        {
+            yield return line;
+        }
     }
 
     /// <inheritdoc/>
     public Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Archiving is wired when the snapshot work lands.");
+        WorkdirArchiver.WriteAsync(WorkDirectory, destination, exclude, _logger, cancellationToken);
 
     /// <inheritdoc/>
     public Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Restoring is wired when the snapshot work lands.");
+        WorkdirArchiver.ExtractAsync(source, WorkDirectory, _logger, cancellationToken);
 
     /// <inheritdoc/>
     public Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)

@@ -11,21 +11,25 @@ namespace Opencode.Sessions.Internal;
 /// </summary>
 internal sealed class LineAssembler
 {
+    /// <summary>The line limit hosts use when following <c>optio.log</c> (1 MiB).</summary>
+    public const int DefaultMaxLineBytes = 1024 * 1024;
+
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
+    // One byte more than the limit, so that a line of exactly MaxLineBytes followed by CR LF is still emitted whole.
     private readonly byte[] _buffer;
     private int _length;
     private bool _discarding;
 
-    public LineAssembler(int maxLineBytes = 1024 * 1024)
+    public LineAssembler(int maxLineBytes = DefaultMaxLineBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 16);
         MaxLineBytes = maxLineBytes;
-        _buffer = new byte[maxLineBytes];
+        _buffer = new byte[maxLineBytes + 1];
     }
 
-    /// <summary>Gets the longest line, in bytes, emitted whole.</summary>
+    /// <summary>Gets the longest line, in bytes (without its terminator), emitted whole.</summary>
     public int MaxLineBytes { get; }
 
     /// <summary>Gets the number of buffered bytes of the current incomplete line.</summary>
@@ -40,29 +44,23 @@ internal sealed class LineAssembler
             var chunk = newline < 0 ? data : data[..newline];
             if (_discarding)
             {
-                if (newline >= 0)
-                {
-                    _discarding = false;
-                }
+                _discarding = newline < 0;
+            }
+            else if (_length + chunk.Length > _buffer.Length)
+            {
+                var room = Math.Max(0, MaxLineBytes - _length);
+                chunk[..Math.Min(room, chunk.Length)].CopyTo(_buffer.AsSpan(_length));
+                _length = MaxLineBytes;
+                lines.Add(Decode(truncated: true));
+                _discarding = newline < 0;
             }
             else
             {
-                var room = MaxLineBytes - _length;
-                if (chunk.Length > room)
+                chunk.CopyTo(_buffer.AsSpan(_length));
+                _length += chunk.Length;
+                if (newline >= 0)
                 {
-                    chunk[..room].CopyTo(_buffer.AsSpan(_length));
-                    _length = MaxLineBytes;
-                    lines.Add(Decode(truncated: true));
-                    _discarding = newline < 0;
-                }
-                else
-                {
-                    chunk.CopyTo(_buffer.AsSpan(_length));
-                    _length += chunk.Length;
-                    if (newline >= 0)
-                    {
-                        lines.Add(Decode(truncated: false));
-                    }
+                    lines.Add(EndLine());
                 }
             }
 
@@ -70,52 +68,75 @@ internal sealed class LineAssembler
         }
     }
 
+    /// <summary>
+    /// Ends the current line as if a newline had arrived (used when the source ends or is replaced): buffered bytes
+    /// are emitted as a line, and the remainder of a cut line is no longer being discarded.
+    /// </summary>
+    public void Flush(List<FollowedLine> lines)
+    {
+        if (_discarding)
+        {
+            _discarding = false;
+        }
+        else if (_length > 0)
+        {
+            lines.Add(EndLine());
+        }
+    }
+
+    private FollowedLine EndLine()
+    {
+        if (_length > 0 && _buffer[_length - 1] == (byte)'\r')
+        {
+            _length--;
+        }
+
+        if (_length > MaxLineBytes)
+        {
+            _length = MaxLineBytes;
+            return Decode(truncated: true);
+        }
+
+        return Decode(truncated: false);
+    }
+
     private FollowedLine Decode(bool truncated)
     {
         var span = _buffer.AsSpan(0, _length);
-        if (!truncated && span.Length > 0 && span[^1] == (byte)'\r')
+        _length = 0;
+        if (truncated)
         {
-            span = span[..^1];
+            // The cut may fall inside a multi-byte sequence; that is not the writer's fault, so drop the partial
+            // sequence rather than rendering it as U+FFFD and flagging the line as invalid.
+            span = span[..^IncompleteTailLength(span)];
         }
 
-        _length = 0;
         try
         {
             return new FollowedLine(Strict.GetString(span), truncated, InvalidUtf8: false);
         }
         catch (DecoderFallbackException)
         {
-            // A truncated line may end inside a multi-byte sequence; that is not the writer's fault.
-            return new FollowedLine(Lenient.GetString(span), truncated, InvalidUtf8: !truncated || !EndsInsideSequence(span));
+            return new FollowedLine(Lenient.GetString(span), truncated, InvalidUtf8: true);
         }
     }
 
-    private static bool EndsInsideSequence(ReadOnlySpan<byte> span)
+    /// <summary>The number of trailing bytes that start a UTF-8 sequence the span does not complete (0–3).</summary>
+    private static int IncompleteTailLength(ReadOnlySpan<byte> span)
     {
         for (var i = 1; i <= Math.Min(3, span.Length); i++)
         {
             var b = span[^i];
-            if ((b & 0xC0) != 0x80)
+            if ((b & 0xC0) == 0x80)
             {
-                // b is a lead byte (or ASCII); the sequence it starts needs this many bytes.
-                var needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-                return needed > i && Lenient.GetCharCount(span[..^i]) >= 0 && IsValid(span[..^i]);
+                continue;
             }
+
+            // b is ASCII or a lead byte; only C2–F4 start valid multi-byte sequences.
+            var needed = b is >= 0xF0 and <= 0xF4 ? 4 : b is >= 0xE0 and <= 0xEF ? 3 : b is >= 0xC2 and <= 0xDF ? 2 : 1;
+            return needed > i ? i : 0;
         }
 
-        return false;
-    }
-
-    private static bool IsValid(ReadOnlySpan<byte> span)
-    {
-        try
-        {
-            _ = Strict.GetCharCount(span);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
+        return 0;
     }
 }

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Internal;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Protocol;
+
+namespace Opencode.Sessions;
+
+internal sealed partial class TaskRunner
+{
+    private const int SessionCreateAttempts = 4;
+
+    /// <summary>Moves a task directory left by an earlier run (a crash, or a snapshot that failed) aside, never deleting it.</summary>
+    private async Task PreserveLeftoverTaskDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var stamp = _config.TimeProvider.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var result = await Host.RunCommandAsync(
+            HostCommand.Shell("""if [ -e "$1" ]; then mv -- "$1" "$1.preserved-$2" && printf '%s' "$1.preserved-$2"; fi""", Host.TaskDirectory, stamp)
+                with { WorkingDirectory = "/" },
+            cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new HostCommandException($"move the leftover task directory {Host.TaskDirectory} aside", result);
+        }
+
+        if (result.StandardOutput.Length > 0)
+        {
+            _context.ReportProgress(null, $"A task directory from an earlier run was kept at {result.StandardOutput} on {Host.DisplayName}");
+        }
+    }
+
+    /// <summary>Creates deliverables/, rotates optio.log on resume, truncates it, and starts following it.</summary>
+    private async Task PrepareLogChannelAsync(bool resumed, CancellationToken cancellationToken)
+    {
+        const string Script = """
+            set -e
+            cd "$1"
+            mkdir -p deliverables
+            if [ "$2" = resumed ] && [ -s optio.log ]; then cat optio.log >> optio.log.old; fi
+            : > optio.log
+            """;
+        var result = await Host.RunCommandAsync(HostCommand.Shell(Script, Host.WorkDirectory, resumed ? "resumed" : "fresh"), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new HostCommandException("prepare optio.log and deliverables/", result);
+        }
+
+        _driver = new ProtocolDriver(Host, _hookContext!, _config.OnDeliverable, _loggerFactory.CreateLogger<ProtocolDriver>());
+        _driverTask = _driver.RunAsync(Host.FollowFileAsync(OptioLog, _followCancellation.Token), _followCancellation.Token);
+    }
+
+    /// <summary>
+    /// The session body: workdir files, resume.log, BeforeExecute, launch, tunnel, session, widget; then waits for
+    /// opencode to exit and returns its exit code.
+    /// </summary>
+    private async Task<int> RunBodyAsync(string? resumedSessionId, CancellationToken cancellationToken)
+    {
+        if (resumedSessionId is null)
+        {
+            await AgentsMdComposer.WriteAsync(Host, _config, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Rewritten on resume too: the provider settings (ports, keys) belong to this run, not to the snapshot's.
+        await OpencodeConfigFile.WriteAsync(Host, _config.OpencodeConfig, _config.Model, cancellationToken).ConfigureAwait(false);
+        if (_config.SupportsResume)
+        {
+            await AppendResumeLogAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_config.BeforeExecute is { } beforeExecute)
+        {
+            await beforeExecute(_hookContext!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var installer = new OpencodeInstaller(Host, _loggerFactory.CreateLogger<OpencodeInstaller>(), _config.TimeProvider);
+        var version = await installer.ProbeVersionAsync(_opencodePath!, _environment, cancellationToken).ConfigureAwait(false);
+        _context.ReportProgress(null, version is null ? "Launching opencode…" : $"Launching opencode {version}…");
+        _server = await new OpencodeLauncher(Host, _loggerFactory.CreateLogger<OpencodeLauncher>(), _config.TimeProvider)
+            .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
+        var endpoint = await Host.OpenTunnelAsync(_server.Port, cancellationToken).ConfigureAwait(false);
+        var upstream = new Uri($"http://{endpoint}");
+        _sessionId = await ResolveSessionAsync(upstream, resumedSessionId, cancellationToken).ConfigureAwait(false);
+        await _context.SetWidgetUpstreamAsync(upstream, _server.Credentials, cancellationToken).ConfigureAwait(false);
+        await _context.SetWidgetDataAsync(SessionWidget.CreateData(Host.WorkDirectory, _sessionId), cancellationToken).ConfigureAwait(false);
+        _context.ReportProgress(null, "opencode is live");
+        Log.SessionLive(_logger, _task.ProcessId, _sessionId, _server.Port, Host.DisplayName);
+        return await _server.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AppendResumeLogAsync(CancellationToken cancellationToken)
+    {
+        var stamp = _config.TimeProvider.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var result = await Host.RunCommandAsync(
+            HostCommand.Shell("""printf '%s\n' "$1" >> "$2" """, stamp, HostPath.Combine(Host.WorkDirectory, "resume.log")),
+            cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new HostCommandException("append to resume.log", result);
+        }
+    }
+
+    /// <summary>Reuses the resumed session when opencode knows it, else pre-creates one (retried on transient failures).</summary>
+    private async Task<string> ResolveSessionAsync(Uri upstream, string? resumedSessionId, CancellationToken cancellationToken)
+    {
+        var client = new OpencodeClient(
+            new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server!.Credentials, Directory = Host.WorkDirectory, Timeout = TimeSpan.FromSeconds(15), TimeProvider = _config.TimeProvider },
+            _loggerFactory.CreateLogger<OpencodeClient>());
+        await using (client.ConfigureAwait(false))
+        {
+            if (resumedSessionId is not null)
+            {
+                try
+                {
+                    return (await client.GetSessionAsync(resumedSessionId, cancellationToken).ConfigureAwait(false)).Id;
+                }
+                catch (OpencodeSessionNotFoundException)
+                {
+                    _context.ReportProgress(null, $"The resumed session {resumedSessionId} is unknown to opencode; starting a new conversation");
+                }
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return (await client.CreateSessionAsync(null, cancellationToken).ConfigureAwait(false)).Id;
+                }
+                catch (Exception ex) when (attempt < SessionCreateAttempts && ex is OpencodeConnectionException or OpencodeServerException or OpencodeTimeoutException)
+                {
+                    Log.SessionCreateRetry(_logger, attempt, ex);
+                    await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt), _config.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Internal;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Snapshots;
+
+namespace Opencode.Sessions;
+
+internal sealed partial class TaskRunner
+{
+    /// <summary>
+    /// Restores the workdir and the conversation. A cipher failure fails the task (tampering or a changed key must never
+    /// be papered over); any other failure falls back to a fresh start and keeps the snapshot for inspection.
+    /// </summary>
+    /// <returns><see langword="true"/> when the session was restored.</returns>
+    private async Task<bool> RestoreAsync(SnapshotService snapshots, SnapshotRecord snapshot, CancellationToken cancellationToken)
+    {
+        _context.ReportProgress(null, $"Restoring snapshot {snapshot.SnapshotId} of {snapshot.CapturedAt:u}…");
+        try
+        {
+            await snapshots.RestoreAsync(
+                Host,
+                snapshot,
+                (file, token) => OpencodeCli.ImportSessionAsync(Host, _opencodePath!, file, _environment!, token),
+                cancellationToken).ConfigureAwait(false);
+            _context.ReportProgress(null, $"Resumed session {snapshot.SessionId}");
+            return true;
+        }
+        catch (BlobCipherException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            Log.RestoreFailed(_logger, snapshot.SnapshotId, ex);
+            _context.ReportProgress(null, $"Could not restore snapshot {snapshot.SnapshotId} ({ex.Message}); starting fresh. The snapshot is kept in the store for inspection.");
+            var reset = await Host.RunCommandAsync(
+                HostCommand.Shell("""rm -f -- "$1/opencode.db" "$1/opencode.db-wal" "$1/opencode.db-shm" && find "$2" -mindepth 1 -delete""", Host.TaskDirectory, Host.WorkDirectory)
+                    with { WorkingDirectory = "/" },
+                cancellationToken).ConfigureAwait(false);
+            if (!reset.Succeeded)
+            {
+                throw new HostCommandException("reset the task directory after a failed restore", reset);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Captures the snapshot; returns the error (already reported) when it failed.</summary>
+    private async Task<Exception?> CaptureAsync(SnapshotService snapshots, SnapshotEndState end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await snapshots.CaptureAsync(
+                Host,
+                new SnapshotCaptureRequest(_task.ProcessId, _sessionId!, end, _config.TimeProvider.GetUtcNow(), _driver?.DeliverablesEmitted),
+                (file, token) => OpencodeCli.ExportSessionAsync(Host, _opencodePath!, _sessionId!, file, _environment!, token),
+                cancellationToken).ConfigureAwait(false);
+            await _context.MarkHasSavedStateAsync(cancellationToken).ConfigureAwait(false);
+            _context.ReportProgress(null, $"Snapshot {record.SnapshotId} saved ({end.ToString().ToLowerInvariant()})");
+            return null;
+        }
+        catch (Exception ex)
+        {
+            var error = new SnapshotCaptureException(Host.DisplayName, Host.TaskDirectory, ex);
+            Log.CaptureFailed(_logger, Host.TaskDirectory, ex);
+            _context.ReportProgress(null, error.Message);
+            return error;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Runtime.ExceptionServices;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Snapshots;
+
+namespace Opencode.Sessions;
+
+internal sealed partial class TaskRunner
+{
+    /// <summary>How long queued deliverables may still be fetched after a cancellation.</summary>
+    private static readonly TimeSpan CancelDrainBound = TimeSpan.FromSeconds(3);
+
+    /// <summary>An upper bound for the whole teardown, so a hung host cannot hang the job forever.</summary>
+    private static readonly TimeSpan TeardownBound = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Always runs: stop opencode (aggressively when cancelled), stop the log channel, AfterExecute, capture the snapshot,
+    /// wipe the task directory (kept if the capture failed), dispose the host. Each step is isolated from the others.
+    /// </summary>
+    /// <returns>The error the execution ends with, or <see langword="null"/> for success.</returns>
+    private async Task<ExceptionDispatchInfo?> TeardownAsync(SnapshotService? snapshots, SnapshotEndState end, ExceptionDispatchInfo? failure)
+    {
+        using var bound = new CancellationTokenSource(TeardownBound);
+        var cancelled = end == SnapshotEndState.Cancelled;
+        if (_server is not null)
+        {
+            await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
+        }
+
+        await StopLogChannelAsync(cancelled, bound.Token).ConfigureAwait(false);
+        if (_hookContext is not null && _config.AfterExecute is { } afterExecute)
+        {
+            try
+            {
+                await afterExecute(_hookContext, bound.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                if (failure is null)
+                {
+                    failure = ExceptionDispatchInfo.Capture(ex);
+                    end = SnapshotEndState.Failed;
+                }
+                else
+                {
+                    _context.ReportProgress(null, $"AfterExecute callback raised: {ex.Message}");
+                    Log.AfterExecuteFailed(_logger, ex);
+                }
+            }
+        }
+
+        var keepTaskDirectory = false;
+        if (snapshots is not null && _sessionId is not null && _opencodePath is not null)
+        {
+            var captureError = await CaptureAsync(snapshots, end, bound.Token).ConfigureAwait(false);
+            if (captureError is not null)
+            {
+                keepTaskDirectory = true;
+                failure ??= ExceptionDispatchInfo.Capture(captureError);
+            }
+        }
+
+        if (_host is not null)
+        {
+            if (!keepTaskDirectory)
+            {
+                await StepAsync("remove the task directory", () => _host.CleanupTaskDirectoryAsync(bound.Token)).ConfigureAwait(false);
+            }
+
+            if (_server is not null)
+            {
+                await StepAsync("release opencode", () => _server.DisposeAsync().AsTask()).ConfigureAwait(false);
+            }
+
+            await StepAsync("disconnect", () => _host.DisposeAsync().AsTask()).ConfigureAwait(false);
+        }
+
+        _followCancellation.Dispose();
+        return failure;
+    }
+
+    private async Task StopLogChannelAsync(bool cancelled, CancellationToken cancellationToken)
+    {
+        if (_driver is null)
+        {
+            return;
+        }
+
+        if (cancelled)
+        {
+            // Files already announced are on disk; give their callbacks a short, bounded chance.
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            drain.CancelAfter(CancelDrainBound);
+            await StepAsync("deliver queued deliverables", () => _driver.DrainAsync(drain.Token), quiet: true).ConfigureAwait(false);
+        }
+
+        await _followCancellation.CancelAsync().ConfigureAwait(false);
+        await IgnoreFailureAsync(_driverTask!).ConfigureAwait(false);
+        await StepAsync("stop the deliverable queue", () => _driver.DisposeAsync().AsTask()).ConfigureAwait(false);
+    }
+
+    private async Task StepAsync(string step, Func<Task> action, bool quiet = false)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (!quiet)
+            {
+                Log.TeardownStepFailed(_logger, step, ex);
+            }
+        }
+    }
+}
