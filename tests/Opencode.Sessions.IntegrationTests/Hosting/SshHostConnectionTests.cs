@@ -167,7 +167,7 @@ public sealed class SshHostConnectionTests
         using var server = new TcpListener(IPAddress.Loopback, 0);
         server.Start();
         var serverPort = ((IPEndPoint)server.LocalEndpoint).Port;
-        var host = await ConnectAsync(cancellationToken);
+        await using var host = await ConnectAsync(cancellationToken);
 
         var endpoint = await host.OpenTunnelAsync(serverPort, cancellationToken);
         using (var client = new TcpClient())
