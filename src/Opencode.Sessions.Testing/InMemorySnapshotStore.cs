@@ -60,10 +60,7 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
         Func<Stream, CancellationToken, Task> writeWorkdirBlob,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(draft);
-        ArgumentNullException.ThrowIfNull(writeSessionBlob);
-        ArgumentNullException.ThrowIfNull(writeWorkdirBlob);
-        draft.Validate();
+        SnapshotDraft.ValidateSave(draft, writeSessionBlob, writeWorkdirBlob);
 
         // Nothing becomes visible until both writers succeeded, exactly like a real store's record-last commit.
         var session = await CaptureAsync(writeSessionBlob, cancellationToken).ConfigureAwait(false);

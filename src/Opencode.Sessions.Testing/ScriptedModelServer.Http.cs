@@ -77,6 +77,7 @@ public sealed partial class ScriptedModelServer
                 {
                     Log.RequestRejected(_logger, "?", "?", ex.StatusCode, ex.Message);
                     await WriteErrorAsync(stream, ex.StatusCode, ex.Message, _stopping.Token).ConfigureAwait(false);
+                    await LingeringCloseAsync(client.Client, stream).ConfigureAwait(false);
                     return;
                 }
 
@@ -99,6 +100,20 @@ public sealed partial class ScriptedModelServer
         catch (Exception ex)
         {
             Log.ConnectionFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Closes our side and drains what the client still sends (for up to a second), so unread request bytes do not
+    /// turn the close into a reset that would destroy the error response before the client reads it.
+    /// </summary>
+    private static async Task LingeringCloseAsync(Socket socket, NetworkStream stream)
+    {
+        socket.Shutdown(SocketShutdown.Send);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var buffer = new byte[4096];
+        while (await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false) > 0)
+        {
         }
     }
 

@@ -100,7 +100,7 @@ internal sealed class HttpRequestReader
                     return body.ToArray();
                 }
 
-                if (body.Length + size > _maxBodyBytes)
+                if (size > _maxBodyBytes - body.Length)
                 {
                     throw new BadHttpRequestException(413, "request body too large");
                 }
@@ -125,7 +125,7 @@ internal sealed class HttpRequestReader
             throw new BadHttpRequestException(413, "request body too large");
         }
 
-        using var fixedBody = new MemoryStream((int)length);
+        using var fixedBody = new MemoryStream((int)Math.Min(length, 1024 * 1024));
         await CopyExactAsync(fixedBody, length, cancellationToken).ConfigureAwait(false);
         return fixedBody.ToArray();
     }

@@ -83,6 +83,10 @@ internal static class StreamPipe
         }
     }
 
+    /// <summary>A source linking the caller's token to the pipe's, or <see langword="null"/> when the pipe's alone suffices (the usual case: callers pass the pipe's token back).</summary>
+    private static CancellationTokenSource? Link(CancellationToken pipeToken, CancellationToken callerToken) =>
+        !callerToken.CanBeCanceled || callerToken == pipeToken ? null : CancellationTokenSource.CreateLinkedTokenSource(pipeToken, callerToken);
+
     private static bool IsInduced(Exception ex) =>
         ex is PipeClosedException || (ex.InnerException is { } inner && IsInduced(inner));
 
@@ -219,8 +223,8 @@ internal static class StreamPipe
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
-            using var both = CancellationTokenSource.CreateLinkedTokenSource(pipeToken, cancellationToken);
-            await buffer.WriteAsync(data, both.Token).ConfigureAwait(false);
+            using var both = Link(pipeToken, cancellationToken);
+            await buffer.WriteAsync(data, both?.Token ?? pipeToken).ConfigureAwait(false);
         }
 
         public override void Flush()
@@ -281,8 +285,8 @@ internal static class StreamPipe
 
             if (_current is null)
             {
-                using var both = CancellationTokenSource.CreateLinkedTokenSource(pipeToken, cancellationToken);
-                if (!Install(await buffer.TakeAsync(both.Token).ConfigureAwait(false)))
+                using var both = Link(pipeToken, cancellationToken);
+                if (!Install(await buffer.TakeAsync(both?.Token ?? pipeToken).ConfigureAwait(false)))
                 {
                     return 0;
                 }

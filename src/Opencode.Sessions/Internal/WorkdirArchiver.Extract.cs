@@ -32,19 +32,23 @@ internal static partial class WorkdirArchiver
             var reader = new TarReader(gzip, leaveOpen: true);
             await using (reader.ConfigureAwait(false))
             {
-                // Read the first header before touching the work directory: garbage (a wrong blob, a failed
-                // decryption) fails here and leaves the current contents alone.
+                // Read and check the first entry before touching the work directory: garbage (a wrong blob, a failed
+                // decryption) or a hostile first entry fails here and leaves the current contents alone.
                 var entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+                var plan = entry is null ? null : validator.Check(entry);
                 PrivateFileSystem.CreateDirectory(root);
                 EmptyDirectory(root);
                 var count = 0;
-                for (; entry is not null; entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false))
+                while (entry is not null)
                 {
-                    if (validator.Check(entry) is { } plan)
+                    if (plan is { } safe)
                     {
-                        await ApplyAsync(root, entry, plan, cancellationToken).ConfigureAwait(false);
+                        await ApplyAsync(root, entry, safe, cancellationToken).ConfigureAwait(false);
                         count++;
                     }
+
+                    entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+                    plan = entry is null ? null : validator.Check(entry);
                 }
 
                 await DrainAsync(gzip, cancellationToken).ConfigureAwait(false);
@@ -185,7 +189,7 @@ internal static partial class WorkdirArchiver
 
     private static async Task WriteNewFileAsync(string target, Stream? data, UnixFileMode mode, DateTimeOffset modified, CancellationToken cancellationToken)
     {
-        var options = PrivateFileSystem.NewFileOptions();
+        var options = PrivateFileSystem.NewFileOptions(bufferSize: 0); // CopyToAsync writes large blocks; a FileStream buffer per file would only add garbage
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = mode;

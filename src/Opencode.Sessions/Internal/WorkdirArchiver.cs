@@ -38,7 +38,8 @@ internal static partial class WorkdirArchiver
         var glob = new WorkdirGlob(exclude, WorkdirExclusions.AlwaysExcludedAtRoot);
         var linkCheck = new ArchiveEntryValidator(root);
         var (entries, bytes) = (0, 0L);
-        var gzip = new GZipStream(destination, CompressionLevel.Optimal, leaveOpen: true);
+        // Fastest: snapshots are taken during teardown (also after a cancel), where time matters more than a few percent of size.
+        var gzip = new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true);
         await using (gzip.ConfigureAwait(false))
         {
             var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true);

@@ -68,7 +68,7 @@ internal sealed class OpencodeInstaller
         return await InstallAsync(request.Version, located.CacheRoot, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs <c>&lt;exe&gt; --version</c>, best effort.</summary>
+    /// <summary>Runs <c>&lt;exe&gt; --version</c> with the task's environment, best effort.</summary>
     /// <param name="executable">The opencode executable on the host.</param>
     /// <param name="environment">The environment opencode runs with (isolated HOME, so the probe writes nothing to the user's home).</param>
     /// <param name="cancellationToken">A token to cancel the probe.</param>
@@ -79,7 +79,9 @@ internal sealed class OpencodeInstaller
         ArgumentException.ThrowIfNullOrEmpty(executable);
         try
         {
-            var command = new HostCommand(executable, ["--version"]) { WorkingDirectory = "/", Environment = environment };
+            // Through the same prelude as the server, so an isolated HOME is created the same way (0700).
+            var command = HostCommand.Shell(OpencodeEnvironment.ShellPrelude + "exec \"$1\" --version", OpencodeEnvironment.RunDirectory(_host.TaskDirectory), executable)
+                with { WorkingDirectory = "/", Environment = environment };
             var result = await _host.RunCommandAsync(command, cancellationToken).ConfigureAwait(false);
             var version = result.Succeeded ? ParseVersion(result.StandardOutput) : null;
             Log.OpencodeVersionProbed(_logger, version);

@@ -31,6 +31,7 @@ public sealed class AesGcmBlobCipher : IBlobCipher
     private const int HeaderSize = 47;
     private const int SaltSize = 32;
     private const int NoncePrefixSize = 7;
+    private const int NonceSize = 12;
     private const int TagSize = 16;
     private const byte FormatVersion = 1;
     private static readonly byte[] Magic = "OCSE"u8.ToArray();
@@ -108,6 +109,7 @@ public sealed class AesGcmBlobCipher : IBlobCipher
         await destination.WriteAsync(header, cancellationToken).ConfigureAwait(false);
 
         using var aes = CreateChunkCipher(header);
+        var nonce = new byte[NonceSize];
         var current = ArrayPool<byte>.Shared.Rent(_chunkSize);
         var next = ArrayPool<byte>.Shared.Rent(_chunkSize);
         var sealedChunk = ArrayPool<byte>.Shared.Rent(_chunkSize + TagSize);
@@ -118,7 +120,7 @@ public sealed class AesGcmBlobCipher : IBlobCipher
             {
                 var nextLength = length < _chunkSize ? 0 : await FillAsync(plaintext, next.AsMemory(0, _chunkSize), cancellationToken).ConfigureAwait(false);
                 var last = nextLength == 0;
-                var nonce = Nonce(header, counter, last);
+                SetNonce(nonce, header, counter, last);
                 aes.Encrypt(nonce, current.AsSpan(0, length), sealedChunk.AsSpan(0, length), sealedChunk.AsSpan(length, TagSize), header);
                 await destination.WriteAsync(sealedChunk.AsMemory(0, length + TagSize), cancellationToken).ConfigureAwait(false);
                 if (last)
@@ -145,6 +147,7 @@ public sealed class AesGcmBlobCipher : IBlobCipher
         var chunkSize = ValidateHeader(header, headerLength);
 
         using var aes = CreateChunkCipher(header);
+        var nonce = new byte[NonceSize];
         var record = chunkSize + TagSize;
         var current = ArrayPool<byte>.Shared.Rent(record);
         var next = ArrayPool<byte>.Shared.Rent(record);
@@ -164,7 +167,8 @@ public sealed class AesGcmBlobCipher : IBlobCipher
                 var dataLength = length - TagSize;
                 try
                 {
-                    aes.Decrypt(Nonce(header, counter, last), current.AsSpan(0, dataLength), current.AsSpan(dataLength, TagSize), plain.AsSpan(0, dataLength), header);
+                    SetNonce(nonce, header, counter, last);
+                    aes.Decrypt(nonce, current.AsSpan(0, dataLength), current.AsSpan(dataLength, TagSize), plain.AsSpan(0, dataLength), header);
                 }
                 catch (CryptographicException ex)
                 {
@@ -222,13 +226,11 @@ public sealed class AesGcmBlobCipher : IBlobCipher
         "restored; delete it (or restart without resume) to run fresh.",
         inner);
 
-    private static byte[] Nonce(byte[] header, uint counter, bool last)
+    private static void SetNonce(byte[] nonce, byte[] header, uint counter, bool last)
     {
-        var nonce = new byte[12];
         header.AsSpan(8 + SaltSize, NoncePrefixSize).CopyTo(nonce);
         BinaryPrimitives.WriteUInt32BigEndian(nonce.AsSpan(NoncePrefixSize, 4), counter);
-        nonce[11] = last ? (byte)1 : (byte)0;
-        return nonce;
+        nonce[NonceSize - 1] = last ? (byte)1 : (byte)0;
     }
 
     private static async Task<int> FillAsync(Stream source, Memory<byte> buffer, CancellationToken cancellationToken)

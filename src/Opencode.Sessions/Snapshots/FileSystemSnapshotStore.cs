@@ -59,10 +59,7 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
         Func<Stream, CancellationToken, Task> writeWorkdirBlob,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(draft);
-        ArgumentNullException.ThrowIfNull(writeSessionBlob);
-        ArgumentNullException.ThrowIfNull(writeWorkdirBlob);
-        draft.Validate();
+        SnapshotDraft.ValidateSave(draft, writeSessionBlob, writeWorkdirBlob);
         var processId = draft.ProcessId;
         var (records, blobs) = (RecordsDirectory(processId), BlobsDirectory(processId));
         PrivateFileSystem.CreateDirectory(records);

@@ -45,4 +45,13 @@ public sealed record SnapshotDraft
 
         ArgumentNullException.ThrowIfNull(DeliverablesEmitted, nameof(DeliverablesEmitted));
     }
+
+    /// <summary>The argument checks of <see cref="ISnapshotStore.SaveAsync"/>, shared by the stores in this repository.</summary>
+    internal static void ValidateSave(SnapshotDraft draft, Func<Stream, CancellationToken, Task> writeSessionBlob, Func<Stream, CancellationToken, Task> writeWorkdirBlob)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(writeSessionBlob);
+        ArgumentNullException.ThrowIfNull(writeWorkdirBlob);
+        draft.Validate();
+    }
 }

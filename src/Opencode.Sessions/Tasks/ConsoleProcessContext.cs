@@ -44,10 +44,13 @@ public sealed class ConsoleProcessContext : IProcessContext
 
     /// <summary>
     /// Gets the URL a browser on this machine can open to see the live session: the upstream with the
-    /// <c>{widgetProxyUrl}</c> placeholder substituted and the credentials passed as <c>auth_token</c>.
+    /// <c>{widgetProxyUrl}</c> placeholder substituted and, if asked for, the credentials passed as <c>auth_token</c>.
     /// </summary>
+    /// <param name="includeCredentials">
+    /// Whether to append <c>?auth_token=</c>. The URL then holds the session password: never log it.
+    /// </param>
     /// <returns>The URL, or <see langword="null"/> before the widget was set up.</returns>
-    public Uri? GetBrowserUrl()
+    public Uri? GetBrowserUrl(bool includeCredentials = true)
     {
         lock (_gate)
         {
@@ -58,7 +61,7 @@ public sealed class ConsoleProcessContext : IProcessContext
 
             var baseUrl = WidgetUpstream.ToString().TrimEnd('/') + "/";
             var url = WidgetData.IframeSrc.Replace(WidgetData.ProxyUrlPlaceholder, baseUrl, StringComparison.Ordinal);
-            if (WidgetUpstreamAuth is not null)
+            if (includeCredentials && WidgetUpstreamAuth is not null)
             {
                 url += "?auth_token=" + Uri.EscapeDataString(WidgetUpstreamAuth.ToToken());
             }

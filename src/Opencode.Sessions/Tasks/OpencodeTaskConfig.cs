@@ -17,6 +17,25 @@ public sealed record OpencodeTaskConfig
     /// <summary>Gets the task for the agent, appended to the generated AGENTS.md after the protocol sections.</summary>
     public string ConsumerInstructions { get; init; } = "";
 
+    /// <summary>The default <see cref="StartPrompt"/>.</summary>
+    public const string DefaultStartPrompt = "Read AGENTS.md and execute the task it describes.";
+
+    /// <summary>The default <see cref="ResumePrompt"/>.</summary>
+    public const string DefaultResumePrompt =
+        "System: you have been resumed. Check resume.log as AGENTS.md describes, then continue the task.";
+
+    /// <summary>
+    /// Gets the first user message sent to the agent on a fresh run, so the session starts unattended.
+    /// <see langword="null"/> = send nothing and wait for a human in the web UI. Default <see cref="DefaultStartPrompt"/>.
+    /// </summary>
+    public string? StartPrompt { get; init; } = DefaultStartPrompt;
+
+    /// <summary>
+    /// Gets the message sent when a session was resumed from a snapshot. <see langword="null"/> = send nothing.
+    /// Default <see cref="DefaultResumePrompt"/>.
+    /// </summary>
+    public string? ResumePrompt { get; init; } = DefaultResumePrompt;
+
     /// <summary>Gets the opencode configuration written to <c>opencode.json</c> (<see langword="null"/> = <c>{}</c>). Copied at create time.</summary>
     public JsonObject? OpencodeConfig { get; init; }
 

@@ -80,11 +80,23 @@ internal sealed partial class TaskRunner
             .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
         var endpoint = await Host.OpenTunnelAsync(_server.Port, cancellationToken).ConfigureAwait(false);
         var upstream = new Uri($"http://{endpoint}");
-        _sessionId = await ResolveSessionAsync(upstream, resumedSessionId, cancellationToken).ConfigureAwait(false);
-        await _context.SetWidgetUpstreamAsync(upstream, _server.Credentials, cancellationToken).ConfigureAwait(false);
-        await _context.SetWidgetDataAsync(SessionWidget.CreateData(Host.WorkDirectory, _sessionId), cancellationToken).ConfigureAwait(false);
-        _context.ReportProgress(null, "opencode is live");
-        Log.SessionLive(_logger, _task.ProcessId, _sessionId, _server.Port, Host.DisplayName);
+        var client = new OpencodeClient(
+            new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server.Credentials, Directory = Host.WorkDirectory, Timeout = TimeSpan.FromSeconds(15), TimeProvider = _config.TimeProvider },
+            _loggerFactory.CreateLogger<OpencodeClient>());
+        await using (client.ConfigureAwait(false))
+        {
+            var (sessionId, continued) = await ResolveSessionAsync(client, resumedSessionId, cancellationToken).ConfigureAwait(false);
+            _sessionId = sessionId;
+            await _context.SetWidgetUpstreamAsync(upstream, _server.Credentials, cancellationToken).ConfigureAwait(false);
+            await _context.SetWidgetDataAsync(SessionWidget.CreateData(Host.WorkDirectory, sessionId), cancellationToken).ConfigureAwait(false);
+            _context.ReportProgress(null, "opencode is live");
+            Log.SessionLive(_logger, _task.ProcessId, sessionId, _server.Port, Host.DisplayName);
+            if ((continued ? _config.ResumePrompt : _config.StartPrompt) is { } prompt)
+            {
+                await client.SendPromptAsync(sessionId, PromptRequest.FromText(prompt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return await _server.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,36 +113,32 @@ internal sealed partial class TaskRunner
     }
 
     /// <summary>Reuses the resumed session when opencode knows it, else pre-creates one (retried on transient failures).</summary>
-    private async Task<string> ResolveSessionAsync(Uri upstream, string? resumedSessionId, CancellationToken cancellationToken)
+    /// <returns>The session id, and whether it continues the resumed conversation.</returns>
+    private async Task<(string SessionId, bool Continued)> ResolveSessionAsync(OpencodeClient client, string? resumedSessionId, CancellationToken cancellationToken)
     {
-        var client = new OpencodeClient(
-            new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server!.Credentials, Directory = Host.WorkDirectory, Timeout = TimeSpan.FromSeconds(15), TimeProvider = _config.TimeProvider },
-            _loggerFactory.CreateLogger<OpencodeClient>());
-        await using (client.ConfigureAwait(false))
+        for (var attempt = 1; ; attempt++)
         {
-            if (resumedSessionId is not null)
+            try
             {
-                try
+                if (resumedSessionId is not null)
                 {
-                    return (await client.GetSessionAsync(resumedSessionId, cancellationToken).ConfigureAwait(false)).Id;
+                    try
+                    {
+                        return ((await client.GetSessionAsync(resumedSessionId, cancellationToken).ConfigureAwait(false)).Id, true);
+                    }
+                    catch (OpencodeSessionNotFoundException)
+                    {
+                        _context.ReportProgress(null, $"The resumed session {resumedSessionId} is unknown to opencode; starting a new conversation");
+                        resumedSessionId = null;
+                    }
                 }
-                catch (OpencodeSessionNotFoundException)
-                {
-                    _context.ReportProgress(null, $"The resumed session {resumedSessionId} is unknown to opencode; starting a new conversation");
-                }
-            }
 
-            for (var attempt = 1; ; attempt++)
+                return ((await client.CreateSessionAsync(null, cancellationToken).ConfigureAwait(false)).Id, false);
+            }
+            catch (Exception ex) when (attempt < SessionCreateAttempts && ex is OpencodeConnectionException or OpencodeServerException or OpencodeTimeoutException)
             {
-                try
-                {
-                    return (await client.CreateSessionAsync(null, cancellationToken).ConfigureAwait(false)).Id;
-                }
-                catch (Exception ex) when (attempt < SessionCreateAttempts && ex is OpencodeConnectionException or OpencodeServerException or OpencodeTimeoutException)
-                {
-                    Log.SessionCreateRetry(_logger, attempt, ex);
-                    await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt), _config.TimeProvider, cancellationToken).ConfigureAwait(false);
-                }
+                Log.SessionCreateRetry(_logger, attempt, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt), _config.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
     }

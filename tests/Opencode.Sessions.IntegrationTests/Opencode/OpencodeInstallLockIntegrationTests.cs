@@ -103,16 +103,11 @@ public sealed class OpencodeInstallLockIntegrationTests
         var host = await bed.CreateHostAsync("lock-verify", cancellationToken);
         var (fakeBin, _, log) = await PrepareAsync(bed, cancellationToken);
         var cacheRoot = Path.Combine(bed.Root, "cache");
-        var command = HostCommand.Shell(OpencodeInstallScripts.Install, cacheRoot, "7.7.7", "dddd") with
-        {
-            WorkingDirectory = "/",
-            Environment = new Dictionary<string, string?> { ["PATH"] = fakeBin + ":/usr/bin:/bin", ["FAKE_NPM_LOG"] = log },
-        };
         // Make the fake npm install a binary that prints a different version.
         var npm = Path.Combine(fakeBin, "npm");
         await File.WriteAllTextAsync(npm, FakeNpm.Replace("${spec#opencode-ai@}", "0.0.1", StringComparison.Ordinal), cancellationToken);
 
-        var result = await host.RunCommandAsync(command, cancellationToken);
+        var result = await host.RunCommandAsync(Install(cacheRoot, fakeBin + ":/usr/bin:/bin", log, "dddd"), cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(OpencodeInstallScripts.VerifyFailedExitCode));
         Assert.That(result.StandardError, Does.Contain("expected 7.7.7"));

@@ -8,13 +8,7 @@ public sealed class OpencodeInstallerIntegrationTests
 {
     private const string Version = OpencodeTaskConfig.DefaultOpencodeVersion;
 
-    private static string CreateExecutable(string path, string body = "echo 9.9.9")
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
+    private static string CreateExecutable(string path) => OpencodeTestBed.WriteScript(path, "echo 9.9.9");
 
     private static string Arch => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x64";
 

@@ -60,9 +60,11 @@ internal sealed class OpencodeTestBed : IAsyncDisposable
             cancellationToken);
 
     /// <summary>Writes an executable shell script that stands in for opencode.</summary>
-    public string WriteFakeOpencode(string name, string body)
+    public string WriteFakeOpencode(string name, string body) => WriteScript(Path.Combine(Root, "fakes", name), body);
+
+    /// <summary>Writes an executable <c>/bin/sh</c> script (0700), creating its directory.</summary>
+    public static string WriteScript(string path, string body)
     {
-        var path = Path.Combine(Root, "fakes", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

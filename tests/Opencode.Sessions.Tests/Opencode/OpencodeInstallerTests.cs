@@ -17,6 +17,7 @@ public sealed class OpencodeInstallerTests
         _commands.Clear();
         _host = new Mock<IHost>();
         _host.SetupGet(h => h.DisplayName).Returns("box");
+        _host.SetupGet(h => h.TaskDirectory).Returns("/t");
         _host.Setup(h => h.RunCommandAsync(It.IsAny<HostCommand>(), It.IsAny<CancellationToken>()))
             .Returns<HostCommand, CancellationToken>((c, _) =>
             {
@@ -164,8 +165,8 @@ public sealed class OpencodeInstallerTests
         var version = await new OpencodeInstaller(_host.Object).ProbeVersionAsync("/x/opencode", env, cancellationToken);
 
         Assert.That(version, Is.EqualTo("1.18.33"));
-        Assert.That(_commands[0].FileName, Is.EqualTo("/x/opencode"));
-        Assert.That(_commands[0].Arguments, Is.EqualTo(new[] { "--version" }));
+        Assert.That(_commands[0].Arguments[1], Does.StartWith(OpencodeEnvironment.ShellPrelude).And.EndWith("exec \"$1\" --version"));
+        Assert.That(_commands[0].Arguments.Skip(3), Is.EqualTo(new[] { "/t/run", "/x/opencode" }));
         Assert.That(_commands[0].Environment, Is.SameAs(env));
     }
 

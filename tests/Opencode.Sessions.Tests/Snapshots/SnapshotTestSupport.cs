@@ -90,13 +90,21 @@ internal static class DirectoryHost
         host.Setup(h => h.WriteFileAsync(It.IsAny<string>(), It.IsAny<Stream>(), It.IsAny<UnixFileMode?>(), It.IsAny<CancellationToken>()))
             .Returns(async (string path, Stream content, UnixFileMode? _, CancellationToken token) =>
             {
+                // Atomic like the real hosts: no partial target, and no temporary file left after a failure.
                 var temporary = path + ".tmp";
-                await using (var file = System.IO.File.Create(temporary))
+                try
                 {
-                    await content.CopyToAsync(file, token);
-                }
+                    await using (var file = System.IO.File.Create(temporary))
+                    {
+                        await content.CopyToAsync(file, token);
+                    }
 
-                System.IO.File.Move(temporary, path, overwrite: true);
+                    System.IO.File.Move(temporary, path, overwrite: true);
+                }
+                finally
+                {
+                    System.IO.File.Delete(temporary);
+                }
             });
         host.Setup(h => h.RemoveFileAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string path, CancellationToken _) =>

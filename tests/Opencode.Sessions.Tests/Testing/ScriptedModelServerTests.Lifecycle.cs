@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.Testing;
 
@@ -176,6 +179,34 @@ public sealed partial class ScriptedModelServerTests
         Assert.That((string?)config["share"], Is.EqualTo("disabled"));
         Assert.That((string?)config["permission"], Is.EqualTo("allow"));
         Assert.That(server.CreateOpencodeConfig(), Is.Not.SameAs(config));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task TooLargeBody_IsAnswered413(CancellationToken cancellationToken)
+    {
+        await using var server = await ScriptedModelServer.StartAsync(new ScriptedModelServerOptions { MaxRequestBytes = 100 }, cancellationToken);
+
+        var answer = await ChatClient.PostAsync(server, ChatClient.AgentRequest(new string('x', 200)), cancellationToken);
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(server.Requests, Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task MalformedRequestLine_IsAnswered400(CancellationToken cancellationToken)
+    {
+        await using var server = await ScriptedModelServer.StartAsync(cancellationToken);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, server.BaseUrl.Port, cancellationToken);
+        var stream = client.GetStream();
+
+        await stream.WriteAsync("NONSENSE\r\n\r\n"u8.ToArray(), cancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync(cancellationToken);
+
+        Assert.That(statusLine, Is.EqualTo("HTTP/1.1 400 Bad Request"));
     }
 
     [Test]

@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using Opencode.Sessions.Internal;
+
+namespace Opencode.Sessions.Tests.Internal;
+
+public sealed class StreamPipeTests
+{
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_LargeProducer_ConsumerGetsEveryByteInOrder(CancellationToken cancellationToken)
+    {
+        var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 123);
+        using var received = new MemoryStream();
+
+        await StreamPipe.RunAsync(
+            async (pipe, token) =>
+            {
+                for (var offset = 0; offset < data.Length; offset += 7777)
+                {
+                    await pipe.WriteAsync(data.AsMemory(offset, Math.Min(7777, data.Length - offset)), token);
+                }
+            },
+            (pipe, token) => pipe.CopyToAsync(received, token),
+            cancellationToken);
+
+        Assert.That(SHA256.HashData(received.ToArray()), Is.EqualTo(SHA256.HashData(data)));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_SynchronousWritesAndReads_Work(CancellationToken cancellationToken)
+    {
+        var data = RandomNumberGenerator.GetBytes(300_000);
+        using var received = new MemoryStream();
+
+        await StreamPipe.RunAsync(
+            (pipe, _) => { pipe.Write(data); return Task.CompletedTask; },
+            (pipe, _) => { pipe.CopyTo(received); return Task.CompletedTask; },
+            cancellationToken);
+
+        Assert.That(received.ToArray(), Is.EqualTo(data));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_ProducerFails_RethrowsTheProducersError(CancellationToken cancellationToken)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => StreamPipe.RunAsync(
+            async (pipe, token) =>
+            {
+                await pipe.WriteAsync(new byte[1000], token);
+                throw new InvalidDataException("producer broke");
+            },
+            async (pipe, token) =>
+            {
+                // A consumer that wraps read errors must not hide the producer's error.
+                try
+                {
+                    await pipe.CopyToAsync(Stream.Null, token);
+                }
+                catch (IOException e)
+                {
+                    throw new InvalidOperationException("consumer saw a broken stream", e);
+                }
+            },
+            cancellationToken));
+
+        Assert.That(ex!.Message, Is.EqualTo("producer broke"));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_ConsumerFails_RethrowsTheConsumersErrorAndUnblocksTheProducer(CancellationToken cancellationToken)
+    {
+        var ex = await Assert.ThrowsAsync<FormatException>(() => StreamPipe.RunAsync(
+            async (pipe, token) =>
+            {
+                while (true)
+                {
+                    await pipe.WriteAsync(new byte[64 * 1024], token); // would fill the buffer and block forever
+                }
+            },
+            async (pipe, token) =>
+            {
+                await pipe.ReadExactlyAsync(new byte[10], token);
+                throw new FormatException("consumer broke");
+            },
+            cancellationToken));
+
+        Assert.That(ex!.Message, Is.EqualTo("consumer broke"));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_ConsumerStopsEarly_CompletesWithoutError(CancellationToken cancellationToken)
+    {
+        var firstBytes = new byte[4];
+
+        await StreamPipe.RunAsync(
+            async (pipe, token) =>
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    await pipe.WriteAsync(new byte[64 * 1024], token);
+                }
+            },
+            (pipe, token) => pipe.ReadExactlyAsync(firstBytes, token).AsTask(),
+            cancellationToken);
+
+        Assert.Pass("the producer was released when the consumer stopped");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task RunAsync_CallerCancels_ThrowsOperationCanceled(CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var consumerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var run = StreamPipe.RunAsync(
+            async (pipe, token) => await Task.Delay(Timeout.Infinite, token),
+            async (pipe, token) =>
+            {
+                consumerStarted.SetResult();
+                await pipe.ReadExactlyAsync(new byte[1], token);
+            },
+            cancel.Token);
+        await consumerStarted.Task;
+        await cancel.CancelAsync();
+
+        await Assert.CatchAsync<OperationCanceledException>(() => run);
+    }
+}
