@@ -37,25 +37,38 @@ public sealed partial class SshHost
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Empties the work directory (creating it if missing) and pipes the stream through the connection into
-    /// <c>tar --extract --gzip --no-same-owner</c> on the host, then makes the work directory 0700 again. Unsafe
-    /// entries are left to GNU tar's own protections: it strips leading <c>/</c>, refuses member names containing
-    /// <c>..</c>, and delays creating symlinks that point outside the tree until the end, so no entry is written
-    /// through them.
+    /// Empties the work directory (creating it if missing) and extracts with GNU tar on the host
+    /// (<c>--no-same-owner</c>), then makes the work directory 0700 again. The archive is validated on this machine
+    /// as it streams (the same rules as a local restore: no absolute or <c>..</c> names, no links leading outside, no
+    /// devices or FIFOs, no paths through symlinks) and re-packed with sanitised names and modes, so the host's tar
+    /// only ever receives entries that passed. The host empties the work directory only once the first entry passed, so
+    /// a stream that is not an archive at all leaves it untouched; an unsafe entry later on stops the transfer and what
+    /// was extracted before it stays.
     /// </remarks>
-    /// <exception cref="HostCommandException">tar failed on the host (for example, the stream is not a gzip tar).</exception>
+    /// <exception cref="UnsafeArchiveEntryException">The archive holds an entry that could write outside the work directory.</exception>
+    /// <exception cref="HostCommandException">tar failed on the host.</exception>
     /// <exception cref="SshConnectionException">The connection dropped while restoring.</exception>
     public async Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var work = SshRemoteScript.Q(WorkDirectory);
-        var body = $"mkdir -p -- {work} && find {work} -mindepth 1 -delete && tar --extract --gzip --file=- --no-same-owner --directory={work} && chmod 700 -- {work}";
+        var workDirectory = WorkDirectory;
+        var work = SshRemoteScript.Q(workDirectory);
+        // Nothing is deleted until the first validated bytes arrive (the "go" line): garbage leaves the workdir alone.
+        var body = $"IFS= read -r __ocs_go && [ \"$__ocs_go\" = {GoSignalStream.Signal} ] || {{ echo 'no valid archive arrived; the work directory was left alone' >&2; exit 3; }}\n" +
+            $"mkdir -p -- {work} && find {work} -mindepth 1 -delete && tar --extract --gzip --file=- --no-same-owner --directory={work} && chmod 700 -- {work}";
         var marker = SshRemoteScript.NewMarker();
-        Log.Restoring(_logger, DisplayName, WorkDirectory);
-        var exit = await ExecuteAsync(SshRemoteScript.Plain(body, marker), marker, guarded: false, source, output: null, "restoring the work directory", cancellationToken).ConfigureAwait(false);
+        Log.Restoring(_logger, DisplayName, workDirectory);
+        var exit = await ExecuteAsync(
+            SshRemoteScript.Plain(body, marker),
+            marker,
+            guarded: false,
+            (channel, ct) => WorkdirArchiver.ValidateAndCopyAsync(source, new GoSignalStream(channel), workDirectory, ct),
+            output: null,
+            "restoring the work directory",
+            cancellationToken).ConfigureAwait(false);
         if (exit.RemoteExitCode != 0)
         {
-            throw new HostCommandException($"restoring '{WorkDirectory}' on {DisplayName}", new HostCommandResult(exit.RemoteExitCode!.Value, "", exit.StandardError));
+            throw new HostCommandException($"restoring '{workDirectory}' on {DisplayName}", new HostCommandResult(exit.RemoteExitCode!.Value, "", exit.StandardError));
         }
     }
 }

@@ -8,8 +8,8 @@ public sealed partial class SshHost
     private static readonly TimeSpan MasterExitGrace = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Runs one remote script on a new channel: sends the script, streams <paramref name="input"/> (then EOF) while
-    /// <paramref name="output"/> consumes stdout, and waits for the exit report. Guarded scripts keep stdin open (their
+    /// Runs one remote script on a new channel: sends the script, lets <paramref name="input"/> write stdin (then EOF)
+    /// while <paramref name="output"/> consumes stdout, and waits for the exit report. Guarded scripts keep stdin open (their
     /// dead-man switch) until the channel ends. Cancellation kills the local client, which ends the remote side too.
     /// </summary>
     /// <returns>How the script ended; its <see cref="SshClientExit.RemoteExitCode"/> is never <see langword="null"/>.</returns>
@@ -18,7 +18,7 @@ public sealed partial class SshHost
         string script,
         string marker,
         bool guarded,
-        Stream? input,
+        Func<Stream, CancellationToken, Task>? input,
         Func<Stream, CancellationToken, Task>? output,
         string what,
         CancellationToken cancellationToken)
@@ -102,11 +102,15 @@ public sealed partial class SshHost
         return new SshConnectionException(SshFailureKind.ConnectionLost, target, $"the channel of {what} closed before it reported its exit status (ssh exit code {exit.SshExitCode})", exit.StandardError);
     }
 
-    private static async Task CopyToChannelAsync(Stream input, SshClientProcess client, CancellationToken cancellationToken)
+    /// <summary>Input that copies <paramref name="source"/> as is.</summary>
+    private static Func<Stream, CancellationToken, Task> Copy(Stream source) =>
+        (channel, cancellationToken) => source.CopyToAsync(channel, 128 * 1024, cancellationToken);
+
+    private static async Task CopyToChannelAsync(Func<Stream, CancellationToken, Task> input, SshClientProcess client, CancellationToken cancellationToken)
     {
         try
         {
-            await input.CopyToAsync(client.Input, 128 * 1024, cancellationToken).ConfigureAwait(false);
+            await input(client.Input, cancellationToken).ConfigureAwait(false);
             await client.Input.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException) when (!cancellationToken.IsCancellationRequested)

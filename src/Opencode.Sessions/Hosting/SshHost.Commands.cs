@@ -108,7 +108,7 @@ public sealed partial class SshHost
             "umask 077 && __ocs_t=$(mktemp \"${TMPDIR:-/tmp}/ocs-stdin.XXXXXXXXXX\") && printf '%s' \"$__ocs_t\" && cat > \"$__ocs_t\"",
             marker);
         var path = new MemoryStream();
-        var exit = await ExecuteAsync(script, marker, guarded: false, content, (s, ct) => s.CopyToAsync(path, ct), "uploading standard input", cancellationToken).ConfigureAwait(false);
+        var exit = await ExecuteAsync(script, marker, guarded: false, Copy(content), (s, ct) => s.CopyToAsync(path, ct), "uploading standard input", cancellationToken).ConfigureAwait(false);
         var file = LenientUtf8.GetString(path.GetBuffer(), 0, (int)path.Length);
         if (exit.RemoteExitCode != 0 || !file.StartsWith('/'))
         {

@@ -25,7 +25,7 @@ public sealed partial class SshHost
         var script = SshRemoteScript.Plain($"mkdir -p -- {SshRemoteScript.Q(directory)} && umask 077 && cat > {SshRemoteScript.Q(temporary)}", marker);
         try
         {
-            var upload = await ExecuteAsync(script, marker, guarded: false, content, output: null, $"writing {path}", cancellationToken).ConfigureAwait(false);
+            var upload = await ExecuteAsync(script, marker, guarded: false, Copy(content), output: null, $"writing {path}", cancellationToken).ConfigureAwait(false);
             if (upload.RemoteExitCode != 0)
             {
                 throw new HostCommandException($"writing '{path}' on {DisplayName}", new HostCommandResult(upload.RemoteExitCode ?? -1, "", upload.StandardError));

@@ -40,6 +40,7 @@ public sealed partial class SshHost : IHost
     private SshControlMaster? _master;
     private string? _taskDirectory;
     private string? _home;
+    private int _disposeStarted;
     private int _disposeState;
 
     /// <summary>Initializes a new instance; nothing is contacted until <see cref="ConnectAsync"/>.</summary>
@@ -102,7 +103,7 @@ public sealed partial class SshHost : IHost
     /// <exception cref="SshConnectionException">The host is unreachable, refused the key, or its host key is unknown or changed.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposeState != 0, this);
+        ObjectDisposedException.ThrowIf(_disposeStarted != 0, this);
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -181,12 +182,13 @@ public sealed partial class SshHost : IHost
     /// <returns>A task that completes when everything is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
         {
             return;
         }
 
-        await _disposed.CancelAsync().ConfigureAwait(false);
+        // Processes first, while the connection still takes commands: each group is SIGKILLed and awaited. (Were the
+        // connection gone, closing their channels would still trip the dead-man switch on the host.)
         SshHostProcess[] processes;
         lock (_processes)
         {
@@ -197,6 +199,9 @@ public sealed partial class SshHost : IHost
         {
             await process.DisposeAsync().ConfigureAwait(false);
         }
+
+        Volatile.Write(ref _disposeState, 1);
+        await _disposed.CancelAsync().ConfigureAwait(false);
 
         await CloseTunnelsAsync().ConfigureAwait(false);
         await _connectLock.WaitAsync().ConfigureAwait(false);

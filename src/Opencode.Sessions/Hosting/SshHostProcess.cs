@@ -117,7 +117,7 @@ internal sealed class SshHostProcess : IHostProcess
     {
         try
         {
-            await PumpAsync().ConfigureAwait(false);
+            await OutputLinePump.PumpAsync(_client.Output, Deliver).ConfigureAwait(false);
             var exit = await _client.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             if (exit.RemoteExitCode is { } code)
             {
@@ -135,48 +135,16 @@ internal sealed class SshHostProcess : IHostProcess
         }
     }
 
-    private async Task PumpAsync()
+    private void Deliver(string line)
     {
-        var assembler = new LineAssembler(256 * 1024);
-        var lines = new List<FollowedLine>();
-        var buffer = new byte[16 * 1024];
+        SshHost.Log.ProcessOutput(_logger, ProcessId, line);
         try
         {
-            int read;
-            while ((read = await _client.Output.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                assembler.Append(buffer.AsSpan(0, read), lines);
-                Deliver(lines);
-            }
-
-            // Flush a last line that had no terminator.
-            if (assembler.Pending > 0)
-            {
-                assembler.Append("\n"u8, lines);
-                Deliver(lines);
-            }
+            _startInfo.OutputLine?.Invoke(line);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            // The pipe closed under us (client killed); nothing more to drain.
+            SshHost.Log.OutputCallbackFailed(_logger, ProcessId, ex);
         }
-    }
-
-    private void Deliver(List<FollowedLine> lines)
-    {
-        foreach (var line in lines)
-        {
-            SshHost.Log.ProcessOutput(_logger, ProcessId, line.Text);
-            try
-            {
-                _startInfo.OutputLine?.Invoke(line.Text);
-            }
-            catch (Exception ex)
-            {
-                SshHost.Log.OutputCallbackFailed(_logger, ProcessId, ex);
-            }
-        }
-
-        lines.Clear();
     }
 }

@@ -24,6 +24,7 @@ internal sealed class SshControlMaster : IAsyncDisposable
     private SshControlMaster(Process process, string controlDirectory, SshCommandLine commandLine, string executable, string target)
     {
         _process = process;
+        ProcessId = process.Id;
         _controlDirectory = controlDirectory;
         CommandLine = commandLine;
         Executable = executable;
@@ -38,10 +39,10 @@ internal sealed class SshControlMaster : IAsyncDisposable
     public string Executable { get; }
 
     /// <summary>Gets the master's pid.</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId { get; }
 
     /// <summary>Gets a value indicating whether the master process still runs.</summary>
-    public bool IsAlive => !_process.HasExited;
+    public bool IsAlive => _disposed == 0 && !_process.HasExited;
 
     /// <summary>Gets what the master printed on stderr.</summary>
     public string StandardError
@@ -148,7 +149,7 @@ internal sealed class SshControlMaster : IAsyncDisposable
             return;
         }
 
-        if (IsAlive && File.Exists(CommandLine.ControlPath))
+        if (!_process.HasExited && File.Exists(CommandLine.ControlPath))
         {
             try
             {
@@ -177,7 +178,15 @@ internal sealed class SshControlMaster : IAsyncDisposable
             }
         }
 
-        await _standardErrorPump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        try
+        {
+            await _standardErrorPump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A ProxyCommand child may still hold the master's stderr; it ends with its socket.
+        }
+
         _process.Dispose();
         TryDeleteDirectory(_controlDirectory);
     }

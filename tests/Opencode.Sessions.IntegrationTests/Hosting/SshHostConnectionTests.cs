@@ -109,18 +109,26 @@ public sealed class SshHostConnectionTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task MasterKilledMidCommand_ThrowsConnectionLostAndLeavesNoRemoteProcess(CancellationToken cancellationToken)
+    public async Task MasterKilledMidCommandAndMidTail_ThrowConnectionLostAndLeaveNoRemoteProcess(CancellationToken cancellationToken)
     {
         await using var host = await ConnectAsync(cancellationToken);
         var token = "ocs-mid-" + Guid.NewGuid().ToString("N");
         var running = host.RunCommandAsync(HostCommand.Shell("sleep 300; : \"$1\"", token), cancellationToken);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count > 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+        var log = host.WorkDirectory + "/" + token + ".log";
+        await File.WriteAllTextAsync(log, "line\n", cancellationToken);
+        await using var follower = host.FollowFileAsync(log, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        Assert.That(await follower.MoveNextAsync(), Is.True);
+        var nextLine = follower.MoveNextAsync().AsTask();
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 2, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
 
         ProcessTable.Kill(host.MasterProcessId!.Value);
 
         var error = await Assert.ThrowsAsync<SshConnectionException>(() => running);
         Assert.That(error!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost), error.Message);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the remote command survived the lost connection");
+        Assert.That(error.Message, Does.Contain($"127.0.0.1:{_server.Port}"));
+        var followError = await Assert.ThrowsAsync<SshConnectionException>(() => nextLine);
+        Assert.That(followError!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost), followError.Message);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "a remote command or tail survived the lost connection");
         var next = await Assert.ThrowsAsync<SshConnectionException>(() => host.RunCommandAsync(new HostCommand("true", []), cancellationToken));
         Assert.That(next!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost));
     }
@@ -159,7 +167,7 @@ public sealed class SshHostConnectionTests
         using var server = new TcpListener(IPAddress.Loopback, 0);
         server.Start();
         var serverPort = ((IPEndPoint)server.LocalEndpoint).Port;
-        var host = await ConnectAsync(cancellationToken);
+        await using var host = await ConnectAsync(cancellationToken);
 
         var endpoint = await host.OpenTunnelAsync(serverPort, cancellationToken);
         using (var client = new TcpClient())

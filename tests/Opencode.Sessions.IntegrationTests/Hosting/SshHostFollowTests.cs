@@ -65,6 +65,29 @@ public sealed class SshHostFollowTests : SshHostTestBase
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Follow_ChannelDropsWhileALongLineIsCut_DoesNotRepeatTheCutLine(CancellationToken cancellationToken)
+    {
+        await using var host = new SshHost(Server.CreateConfig(remoteTaskRoot: Root), "cut") { MaxFollowedLineBytes = 16 };
+        await host.ConnectAsync(cancellationToken);
+        var path = Root + "/cut-" + Guid.NewGuid().ToString("N") + ".log";
+        await File.WriteAllTextAsync(path, "short\n0123456789abcdefTAIL", cancellationToken);
+        await using var lines = host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        Assert.That(await NextAsync(lines), Is.EqualTo("short"));
+        Assert.That(await lines.MoveNextAsync(), Is.True);
+        Assert.That((lines.Current.Text, lines.Current.Truncated), Is.EqualTo(("0123456789abcdef", true)));
+
+        foreach (var pid in ProcessTable.WithCommandLine(path))
+        {
+            ProcessTable.Kill(pid);
+        }
+
+        await File.AppendAllTextAsync(path, "MORE\nnext\n", cancellationToken);
+
+        Assert.That(await NextAsync(lines), Is.EqualTo("next"));
+    }
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task Follow_Cancelled_EndsAndLeavesNoRemoteTail(CancellationToken cancellationToken)
     {

@@ -105,7 +105,7 @@ public sealed class SshHostProcessTests : SshHostTestBase
 
         Assert.That(ProcessTable.GroupMembers(process.ProcessId), Is.Empty);
         Assert.That(ProcessTable.IsAlive(master), Is.False);
-        Assert.That(Server.ConnectionProcessIds(), Is.Empty, "the server side of the connection closed");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => Server.ConnectionProcessIds().Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the server side of the connection closed");
     }
 
     private static string Token() => "ocs-proc-" + Guid.NewGuid().ToString("N");

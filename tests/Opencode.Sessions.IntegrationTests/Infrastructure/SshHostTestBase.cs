@@ -46,7 +46,9 @@ public abstract class SshHostTestBase
     [TearDown]
     public async Task DisconnectAsync()
     {
+        var master = Host.MasterProcessId;
         await Host.DisposeAsync();
         Directory.Delete(Root, recursive: true);
+        Assert.That(master is null || !ProcessTable.IsAlive(master.Value), Is.True, "the control master exited with the host");
     }
 }
