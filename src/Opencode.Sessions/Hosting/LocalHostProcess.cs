@@ -99,8 +99,8 @@ internal sealed class LocalHostProcess : IHostProcess
     {
         try
         {
-            var stdout = PumpAsync(_process.StandardOutput.BaseStream);
-            var stderr = PumpAsync(_process.StandardError.BaseStream);
+            var stdout = OutputLinePump.PumpAsync(_process.StandardOutput.BaseStream, Deliver);
+            var stderr = OutputLinePump.PumpAsync(_process.StandardError.BaseStream, Deliver);
             await _process.WaitForExitAsync().ConfigureAwait(false);
             await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(DrainAfterExit)).ConfigureAwait(false);
             _exited.TrySetResult(_process.ExitCode);
@@ -111,50 +111,16 @@ internal sealed class LocalHostProcess : IHostProcess
         }
     }
 
-    private async Task PumpAsync(Stream stream)
+    private void Deliver(string line)
     {
-        var assembler = new LineAssembler(256 * 1024);
-        var lines = new List<FollowedLine>();
-        var buffer = new byte[16 * 1024];
+        LocalHost.Log.ProcessOutput(_logger, ProcessId, line);
         try
         {
-            int read;
-            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                assembler.Append(buffer.AsSpan(0, read), lines);
-                Deliver(lines);
-            }
-
-            // Flush a last line that had no terminator.
-            assembler.Append("\n"u8, lines);
-            if (lines is [{ Text.Length: 0 }])
-            {
-                lines.Clear();
-            }
-
-            Deliver(lines);
+            _startInfo.OutputLine?.Invoke(line);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            // The pipe closed under us (process killed); nothing more to drain.
+            LocalHost.Log.OutputCallbackFailed(_logger, ProcessId, ex);
         }
-    }
-
-    private void Deliver(List<FollowedLine> lines)
-    {
-        foreach (var line in lines)
-        {
-            LocalHost.Log.ProcessOutput(_logger, ProcessId, line.Text);
-            try
-            {
-                _startInfo.OutputLine?.Invoke(line.Text);
-            }
-            catch (Exception ex)
-            {
-                LocalHost.Log.OutputCallbackFailed(_logger, ProcessId, ex);
-            }
-        }
-
-        lines.Clear();
     }
 }

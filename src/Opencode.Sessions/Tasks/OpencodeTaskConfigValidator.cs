@@ -70,20 +70,16 @@ internal static partial class OpencodeTaskConfigValidator
 
         if (config.Ssh is { } ssh)
         {
-            if (string.IsNullOrWhiteSpace(ssh.Host))
+            foreach (var (field, problem) in ssh.GetProblems())
             {
-                errors.Add(($"{nameof(config.Ssh)}.{nameof(ssh.Host)}", "must not be empty"));
-            }
-
-            if (ssh.Port is < 1 or > 65535)
-            {
-                errors.Add(($"{nameof(config.Ssh)}.{nameof(ssh.Port)}", $"must be 1–65535, got {ssh.Port}"));
+                errors.Add(($"{nameof(config.Ssh)}.{field}", problem));
             }
         }
 
         if (config.Environment is { } env)
         {
-            foreach (var key in env.Keys.Where(k => k.Length == 0 || k.Contains('=') || k.Contains('\0')))
+            // Names must survive a POSIX shell on remote hosts (and are exported by one locally as well).
+            foreach (var key in env.Keys.Where(k => !EnvironmentNamePattern().IsMatch(k)))
             {
                 errors.Add((nameof(config.Environment), $"has an invalid variable name '{key}'"));
             }
@@ -105,6 +101,9 @@ internal static partial class OpencodeTaskConfigValidator
             throw new ArgumentException($"The task configuration has {errors.Count} problems:{Environment.NewLine}{lines}", errors[0].Field);
         }
     }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvironmentNamePattern();
 
     [GeneratedRegex("^[^/\\s]+/\\S+$")]
     private static partial Regex ModelPattern();
