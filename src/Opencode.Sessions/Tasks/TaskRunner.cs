@@ -157,6 +157,13 @@ internal sealed partial class TaskRunner
             case ProtocolOutcome.Error error:
                 throw new AgentReportedErrorException(error.Message);
             case ProtocolOutcome.EndedWithoutDone ended:
+                if (ended.SourceError is SshConnectionException lost)
+                {
+                    // The connection failed, not the log channel: surface it as such, whichever of the follower and
+                    // opencode's channel noticed first, so callers can treat every SSH failure alike (retry, resume).
+                    ExceptionDispatchInfo.Throw(lost);
+                }
+
                 throw new LogChannelClosedException(Host.DisplayName, OptioLog, ended.SourceError);
             default:
                 throw new InvalidOperationException($"Unexpected protocol outcome {outcome}.");
