@@ -7,7 +7,7 @@ using Opencode.Sessions.Hosting;
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real OpenSSH server (Debian openssh-server) on 127.0.0.1 with its own configuration, host key, client key and
+/// A real OpenSSH server (Debian openssh-server) on 127.0.0.1 (or another address, see <see cref="SshServerOptions"/>) with its own configuration, host key, client key and
 /// authorized_keys, all in a private temporary directory. It never reads or writes /etc/ssh or ~/.ssh: clients get
 /// <see cref="CreateConfig"/>, which passes the key, the known_hosts file and <c>-F /dev/null</c> explicitly.
 /// The server runs in the foreground (<c>sshd -D -e</c>) and is stopped by pid, with the per-connection processes
@@ -23,8 +23,9 @@ internal sealed class SshServerFixture : IAsyncDisposable
     private readonly Process _sshd;
     private readonly StringBuilder _log = new();
 
-    private SshServerFixture(string directory, int port, Process sshd, string identityFile, string knownHostsFile, string hostKeyLine)
+    private SshServerFixture(string host, string directory, int port, Process sshd, string identityFile, string knownHostsFile, string hostKeyLine)
     {
+        Host = host;
         Directory = directory;
         Port = port;
         _sshd = sshd;
@@ -47,8 +48,8 @@ internal sealed class SshServerFixture : IAsyncDisposable
     /// <summary>Gets the private temporary directory holding everything.</summary>
     public string Directory { get; }
 
-    /// <summary>Gets the listen address.</summary>
-    public string Host => "127.0.0.1";
+    /// <summary>Gets the listen address (127.0.0.1 unless <see cref="SshServerOptions.ListenAddress"/> says otherwise).</summary>
+    public string Host { get; }
 
     /// <summary>Gets the listen port.</summary>
     public int Port { get; }
@@ -59,7 +60,7 @@ internal sealed class SshServerFixture : IAsyncDisposable
     /// <summary>Gets the client's private key (authorized on the server). Its directory name holds a space and a '%'.</summary>
     public string IdentityFile { get; }
 
-    /// <summary>Gets a known_hosts file holding the server's real host key as <c>[127.0.0.1]:PORT ssh-ed25519 …</c>.</summary>
+    /// <summary>Gets a known_hosts file holding the server's real host key as <c>[HOST]:PORT ssh-ed25519 …</c>.</summary>
     public string KnownHostsFile { get; }
 
     /// <summary>Gets the known_hosts line of the server's host key.</summary>
@@ -80,8 +81,11 @@ internal sealed class SshServerFixture : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server, or fails the test with the command that installs what is missing.</summary>
-    public static async Task<SshServerFixture> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts a server on 127.0.0.1, or fails the test with the command that installs what is missing.</summary>
+    public static Task<SshServerFixture> StartAsync(CancellationToken cancellationToken) => StartAsync(new SshServerOptions(), cancellationToken);
+
+    /// <summary>Starts a server as <paramref name="options"/> say, or fails the test with the command that installs what is missing.</summary>
+    public static async Task<SshServerFixture> StartAsync(SshServerOptions options, CancellationToken cancellationToken)
     {
         if (!File.Exists(SshdPath) || !File.Exists("/usr/bin/ssh-keygen") || !File.Exists("/usr/bin/ssh"))
         {
@@ -110,8 +114,10 @@ internal sealed class SshServerFixture : IAsyncDisposable
 
         var port = FreePort();
         var config = Path.Combine(directory, "sshd_config");
+        // One line: sshd uses only the first SetEnv directive.
+        var setEnv = options.Environment.Count == 0 ? "" : "SetEnv " + string.Join(' ', options.Environment.Select(e => $"\"{e.Key}={e.Value}\"")) + "\n";
         await File.WriteAllTextAsync(config, $"""
-            ListenAddress 127.0.0.1
+            ListenAddress {options.ListenAddress}
             Port {port}
             HostKey {hostKey}
             PidFile {Path.Combine(directory, "sshd.pid")}
@@ -124,20 +130,22 @@ internal sealed class SshServerFixture : IAsyncDisposable
             LogLevel VERBOSE
             Subsystem sftp internal-sftp
 
-            """, cancellationToken);
+            """ + setEnv, cancellationToken);
 
         var knownHosts = Path.Combine(clientDirectory, "known_hosts");
-        var hostKeyLine = $"[127.0.0.1]:{port} " + PublicKeyPart(await File.ReadAllTextAsync(hostKey + ".pub", cancellationToken));
+        var hostKeyLine = $"[{options.ListenAddress}]:{port} " + PublicKeyPart(await File.ReadAllTextAsync(hostKey + ".pub", cancellationToken));
         await File.WriteAllTextAsync(knownHosts, hostKeyLine + "\n", cancellationToken);
 
-        var info = new ProcessStartInfo(SshdPath) { RedirectStandardError = true, RedirectStandardOutput = false, UseShellExecute = false };
-        foreach (var argument in new[] { "-D", "-e", "-f", config })
+        // ip netns exec execs sshd after entering the namespace, so the pid is sshd's own.
+        var command = options.NetworkNamespace is { } ns ? new[] { "/usr/sbin/ip", "netns", "exec", ns, SshdPath } : [SshdPath];
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = false, UseShellExecute = false };
+        foreach (var argument in command.Skip(1).Concat(["-D", "-e", "-f", config]))
         {
             info.ArgumentList.Add(argument);
         }
 
         var sshd = Process.Start(info)!;
-        var fixture = new SshServerFixture(directory, port, sshd, identity, knownHosts, hostKeyLine);
+        var fixture = new SshServerFixture(options.ListenAddress, directory, port, sshd, identity, knownHosts, hostKeyLine);
         try
         {
             await fixture.WaitForPortAsync(cancellationToken);
@@ -185,11 +193,14 @@ internal sealed class SshServerFixture : IAsyncDisposable
     public async Task<string> ForeignHostKeyLineAsync(CancellationToken cancellationToken)
     {
         var path = await GenerateKeyAsync("foreign_host_key_" + Guid.NewGuid().ToString("N"), cancellationToken);
-        return $"[127.0.0.1]:{Port} " + PublicKeyPart(await File.ReadAllTextAsync(path + ".pub", cancellationToken));
+        return $"[{Host}]:{Port} " + PublicKeyPart(await File.ReadAllTextAsync(path + ".pub", cancellationToken));
     }
 
     /// <summary>The per-connection sshd processes (children of the listener).</summary>
     public IReadOnlyList<int> ConnectionProcessIds() => ProcessTable.Children(ProcessId);
+
+    /// <summary>Live ssh control masters connected to this server (the one real connection of each SshHost).</summary>
+    public IReadOnlyList<int> ClientMasterProcessIds() => ProcessTable.WithCommandLine($"-p {Port} -l {User} -N ");
 
     /// <summary>Kills every per-connection sshd process (SIGKILL), which drops every client connection at once.</summary>
     public void KillConnections()
@@ -253,7 +264,7 @@ internal sealed class SshServerFixture : IAsyncDisposable
             using var client = new TcpClient();
             try
             {
-                await client.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
+                await client.ConnectAsync(IPAddress.Parse(Host), Port, cancellationToken);
                 return;
             }
             catch (SocketException)
@@ -262,7 +273,7 @@ internal sealed class SshServerFixture : IAsyncDisposable
             }
         }
 
-        Assert.Fail($"sshd did not listen on 127.0.0.1:{Port} within 15 s:\n{Log}");
+        Assert.Fail($"sshd did not listen on {Host}:{Port} within 15 s:\n{Log}");
     }
 
     private static async Task KeyGenAsync(string path, CancellationToken cancellationToken)
