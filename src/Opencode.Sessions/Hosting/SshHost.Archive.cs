@@ -54,8 +54,10 @@ public sealed partial class SshHost
         var workDirectory = WorkDirectory;
         var work = SshRemoteScript.Q(workDirectory);
         // Nothing is deleted until the first validated bytes arrive (the "go" line): garbage leaves the workdir alone.
-        var body = $"IFS= read -r __ocs_go && [ \"$__ocs_go\" = {GoSignalStream.Signal} ] || {{ echo 'no valid archive arrived; the work directory was left alone' >&2; exit 3; }}\n" +
-            $"mkdir -p -- {work} && find {work} -mindepth 1 -delete && tar --extract --gzip --file=- --no-same-owner --directory={work} && chmod 700 -- {work}";
+        // No 'exit' in a plain script: it would end the shell before the exit report, which reads as a dropped channel.
+        var body = $"if IFS= read -r __ocs_go && [ \"$__ocs_go\" = {GoSignalStream.Signal} ]; then\n" +
+            $"  mkdir -p -- {work} && find {work} -mindepth 1 -delete && tar --extract --gzip --file=- --no-same-owner --directory={work} && chmod 700 -- {work}\n" +
+            "else\n  echo 'no valid archive arrived; the work directory was left alone' >&2; (exit 3)\nfi";
         var marker = SshRemoteScript.NewMarker();
         Log.Restoring(_logger, DisplayName, workDirectory);
         var exit = await ExecuteAsync(

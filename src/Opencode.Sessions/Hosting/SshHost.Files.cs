@@ -9,11 +9,13 @@ public sealed partial class SshHost
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Two steps over the connection: the content streams into a private temporary sibling (<c>cat</c>), and only
-    /// once all of it arrived is the temporary file given its mode and renamed over the target (<c>mv -f</c>). A
-    /// cancelled or dropped transfer therefore never leaves a partial target.
+    /// The content streams into a private temporary sibling and only once all of it arrived is the temporary file given
+    /// its mode and renamed over the target (<c>mv -f</c>), so a cancelled or dropped transfer never leaves a partial
+    /// target. When the stream's remaining length is known (it can seek), that is one command: the host takes exactly
+    /// that many bytes (<c>head -c</c>) and checks the count before renaming. Otherwise it is two: the upload
+    /// (<c>cat</c> until end of stream), then, after it reported success, the rename.
     /// </remarks>
-    /// <exception cref="HostCommandException">The host could not create, write or rename the file.</exception>
+    /// <exception cref="HostCommandException">The host could not create, write or rename the file, or fewer bytes arrived than the stream's length.</exception>
     /// <exception cref="SshConnectionException">The connection dropped during the transfer.</exception>
     public async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
@@ -21,21 +23,33 @@ public sealed partial class SshHost
         ArgumentNullException.ThrowIfNull(content);
         var directory = HostPath.Normalize(path + "/..");
         var temporary = HostPath.Combine(directory, $".{HostPath.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var octal = Convert.ToString((int)(mode ?? DefaultFileMode), 8);
+        var length = content.CanSeek ? Math.Max(0, content.Length - content.Position) : (long?)null;
         var marker = SshRemoteScript.NewMarker();
-        var script = SshRemoteScript.Plain($"mkdir -p -- {SshRemoteScript.Q(directory)} && umask 077 && cat > {SshRemoteScript.Q(temporary)}", marker);
+        var (d, t, p) = (SshRemoteScript.Q(directory), SshRemoteScript.Q(temporary), SshRemoteScript.Q(path));
+        var n = length?.ToString(CultureInfo.InvariantCulture);
+        var script = SshRemoteScript.Plain(
+            length is null
+                ? $"mkdir -p -- {d} && umask 077 && cat > {t}"
+                : $"if mkdir -p -- {d} && umask 077 && head -c {n} > {t} && __ocs_n=$(wc -c < {t}) && [ $__ocs_n -eq {n} ] && chmod {octal} -- {t} && mv -f -- {t} {p}; then :; " +
+                  $"else rm -f -- {t}; echo \"the file was not written (${{__ocs_n:-0}} of {n} bytes arrived)\" >&2; false; fi",
+            marker);
         try
         {
-            var upload = await ExecuteAsync(script, marker, guarded: false, Copy(content), output: null, $"writing {path}", cancellationToken).ConfigureAwait(false);
+            var input = length is null ? Copy(content) : Copy(new KnownLengthReadStream(content, length.Value));
+            var upload = await ExecuteAsync(script, marker, guarded: false, input, output: null, $"writing {path}", cancellationToken).ConfigureAwait(false);
             if (upload.RemoteExitCode != 0)
             {
                 throw new HostCommandException($"writing '{path}' on {DisplayName}", new HostCommandResult(upload.RemoteExitCode ?? -1, "", upload.StandardError));
             }
 
-            var octal = Convert.ToString((int)(mode ?? DefaultFileMode), 8);
-            await RunCheckedAsync(
-                HostCommand.Shell("chmod \"$1\" -- \"$2\" && mv -f -- \"$2\" \"$3\" || { rm -f -- \"$2\"; exit 1; }", octal, temporary, path),
-                $"moving '{path}' into place",
-                cancellationToken).ConfigureAwait(false);
+            if (length is null)
+            {
+                await RunCheckedAsync(
+                    HostCommand.Shell("chmod \"$1\" -- \"$2\" && mv -f -- \"$2\" \"$3\" || { rm -f -- \"$2\"; exit 1; }", octal, temporary, path),
+                    $"moving '{path}' into place",
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
