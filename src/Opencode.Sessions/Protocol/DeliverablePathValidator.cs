@@ -12,6 +12,9 @@ namespace Opencode.Sessions.Protocol;
 /// An absolute path is accepted when it resolves under <c>deliverables/</c> (agents' tools often write absolute
 /// paths); a relative one is taken relative to the resolved work directory. The deliverables directory itself, a
 /// sibling such as <c>deliverables_other/</c>, and anything resolving outside the work directory are rejected.
+/// The work directory and <c>deliverables/</c> are resolved once, on the first deliverable, and kept: a symlink the
+/// agent swaps in later cannot widen what is accepted, and each further deliverable costs one host call (a command
+/// per call on an SSH host) instead of three.
 /// </remarks>
 internal sealed class DeliverablePathValidator
 {
@@ -19,6 +22,8 @@ internal sealed class DeliverablePathValidator
     public const string DeliverablesDirectoryName = "deliverables";
 
     private readonly IHost _host;
+    private string? _workdir;
+    private string? _deliverablesRoot;
 
     public DeliverablePathValidator(IHost host)
     {
@@ -33,7 +38,7 @@ internal sealed class DeliverablePathValidator
     public async Task<DeliverablePathValidation> ValidateAsync(string announcedPath, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(announcedPath);
-        var workdir = await ResolveAsync(_host.WorkDirectory, cancellationToken).ConfigureAwait(false);
+        var workdir = _workdir ??= await ResolveAsync(_host.WorkDirectory, cancellationToken).ConfigureAwait(false);
         var candidate = announcedPath.StartsWith('/') ? announcedPath : HostPath.Combine(workdir, announcedPath);
         var resolved = await ResolveAsync(candidate, cancellationToken).ConfigureAwait(false);
         if (!HostPath.IsUnder(resolved, workdir))
@@ -42,7 +47,7 @@ internal sealed class DeliverablePathValidator
         }
 
         // deliverables/ may itself be a symlink; resolve it the same way (it must stay inside the work directory).
-        var root = await ResolveAsync(HostPath.Combine(_host.WorkDirectory, DeliverablesDirectoryName), cancellationToken).ConfigureAwait(false);
+        var root = _deliverablesRoot ??= await ResolveAsync(HostPath.Combine(_host.WorkDirectory, DeliverablesDirectoryName), cancellationToken).ConfigureAwait(false);
         if (!HostPath.IsUnder(root, workdir) || !HostPath.IsUnder(resolved, root, allowEqual: false))
         {
             return new DeliverablePathValidation(DeliverablePathStatus.NotUnderDeliverables, announcedPath, resolved, null);

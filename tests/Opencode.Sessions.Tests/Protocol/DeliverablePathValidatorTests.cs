@@ -1,3 +1,5 @@
+using Moq;
+using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Protocol;
 
 namespace Opencode.Sessions.Tests.Protocol;
@@ -134,6 +136,39 @@ public sealed class DeliverablePathValidatorTests
         Assert.That(relative.Status, Is.EqualTo(DeliverablePathStatus.Valid));
         Assert.That(relative.HostPath, Is.EqualTo(Path.Combine(_workdir, "deliverables", "sub", "foo.md")));
         Assert.That(absolute.RelativePath, Is.EqualTo("out.txt"));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task ValidateAsync_SecondDeliverable_ResolvesOnlyItsOwnPath(CancellationToken cancellationToken)
+    {
+        // Arrange
+        var host = ProtocolTestSupport.CreateHost(_workdir);
+        var validator = new DeliverablePathValidator(host.Object);
+
+        // Act
+        await validator.ValidateAsync("deliverables/out.txt", cancellationToken);
+        await validator.ValidateAsync("deliverables/sub/foo.md", cancellationToken);
+
+        // Assert: workdir, file, deliverables/ for the first; only the file for the second (each is a command over SSH).
+        host.Verify(h => h.ResolveRealPathAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Exactly(4));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task ValidateAsync_DeliverablesSwappedForASymlinkAfterTheFirstDeliverable_RejectsFilesThroughIt(CancellationToken cancellationToken)
+    {
+        // Arrange: deliverables/ was a real directory when the first file was announced; then it became a symlink.
+        var validator = new DeliverablePathValidator(ProtocolTestSupport.CreateHost(_workdir).Object);
+        Assert.That((await validator.ValidateAsync("deliverables/out.txt", cancellationToken)).Status, Is.EqualTo(DeliverablePathStatus.Valid));
+        Directory.Move(Path.Combine(_workdir, "deliverables"), Path.Combine(_workdir, "old-deliverables"));
+        Directory.CreateSymbolicLink(Path.Combine(_workdir, "deliverables"), Path.Combine(_workdir, "deliverables_other"));
+
+        // Act
+        var result = await validator.ValidateAsync("deliverables/x.txt", cancellationToken);
+
+        // Assert
+        Assert.That(result.Status, Is.EqualTo(DeliverablePathStatus.NotUnderDeliverables));
     }
 
     [Test]
