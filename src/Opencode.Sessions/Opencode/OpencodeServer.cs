@@ -14,6 +14,7 @@ internal sealed class OpencodeServer : IAsyncDisposable
     private readonly string _passwordFile;
     private readonly ILogger _logger;
     private int _disposed;
+    private int _passwordFileGone;
 
     /// <summary>Initializes a new instance.</summary>
     internal OpencodeServer(IHost host, IHostProcess process, Uri listeningUri, BasicAuth credentials, OpencodeOutputMonitor output, string passwordFile, ILogger logger)
@@ -47,6 +48,12 @@ internal sealed class OpencodeServer : IAsyncDisposable
     /// <summary>Gets a task that completes with the exit code when opencode has exited.</summary>
     public Task<int> Exited => Process.Exited;
 
+    /// <summary>
+    /// Records that the password file is already gone (the whole task directory was removed), so disposal does not
+    /// remove it again: on an SSH host that would be one more command for nothing.
+    /// </summary>
+    public void PasswordFileRemoved() => Volatile.Write(ref _passwordFileGone, 1);
+
     /// <summary>Returns up to the last <paramref name="lines"/> output lines (at most 200 are kept), oldest first.</summary>
     /// <param name="lines">How many lines.</param>
     /// <returns>The lines.</returns>
@@ -78,7 +85,10 @@ internal sealed class OpencodeServer : IAsyncDisposable
         try
         {
             await StopAsync(TerminationMode.Graceful, CancellationToken.None).ConfigureAwait(false);
-            await _host.RemoveFileAsync(_passwordFile, CancellationToken.None).ConfigureAwait(false);
+            if (Volatile.Read(ref _passwordFileGone) == 0)
+            {
+                await _host.RemoveFileAsync(_passwordFile, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // Disposal must not throw; the failure is logged.
         catch (Exception ex)

@@ -56,25 +56,21 @@ internal sealed partial class TaskRunner
     /// </summary>
     private async Task<int> RunBodyAsync(string? resumedSessionId, CancellationToken cancellationToken)
     {
-        if (resumedSessionId is null)
-        {
-            await AgentsMdComposer.WriteAsync(Host, _config, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Rewritten on resume too: the provider settings (ports, keys) belong to this run, not to the snapshot's.
-        await OpencodeConfigFile.WriteAsync(Host, _config.OpencodeConfig, _config.Model, cancellationToken).ConfigureAwait(false);
-        if (_config.SupportsResume)
-        {
-            await AppendResumeLogAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (_config.BeforeExecute is { } beforeExecute)
-        {
-            await beforeExecute(_hookContext!, cancellationToken).ConfigureAwait(false);
-        }
-
+        // The version probe starts opencode once (about a second locally, seconds over SSH) and only feeds the progress
+        // message: it runs while the work directory is prepared instead of delaying the launch.
         var installer = new OpencodeInstaller(Host, _loggerFactory.CreateLogger<OpencodeInstaller>(), _config.TimeProvider);
-        var version = await installer.ProbeVersionAsync(_opencodePath!, _environment, cancellationToken).ConfigureAwait(false);
+        var versionProbe = installer.ProbeVersionAsync(_opencodePath!, _environment, cancellationToken);
+        string? version;
+        try
+        {
+            await PrepareWorkdirFilesAsync(resumedSessionId is not null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never left running behind a failed step (its own failures are already swallowed and logged).
+            version = await versionProbe.ConfigureAwait(false);
+        }
+
         _context.ReportProgress(null, version is null ? "Launching opencode…" : $"Launching opencode {version}…");
         _server = await new OpencodeLauncher(Host, _loggerFactory.CreateLogger<OpencodeLauncher>(), _config.TimeProvider)
             .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
@@ -98,6 +94,27 @@ internal sealed partial class TaskRunner
         }
 
         return await _server.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>AGENTS.md (fresh runs), opencode.json, resume.log, then BeforeExecute.</summary>
+    private async Task PrepareWorkdirFilesAsync(bool resumed, CancellationToken cancellationToken)
+    {
+        if (!resumed)
+        {
+            await AgentsMdComposer.WriteAsync(Host, _config, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Rewritten on resume too: the provider settings (ports, keys) belong to this run, not to the snapshot's.
+        await OpencodeConfigFile.WriteAsync(Host, _config.OpencodeConfig, _config.Model, cancellationToken).ConfigureAwait(false);
+        if (_config.SupportsResume)
+        {
+            await AppendResumeLogAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_config.BeforeExecute is { } beforeExecute)
+        {
+            await beforeExecute(_hookContext!, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task AppendResumeLogAsync(CancellationToken cancellationToken)

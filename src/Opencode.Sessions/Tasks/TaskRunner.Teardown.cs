@@ -64,9 +64,10 @@ internal sealed partial class TaskRunner
         if (_host is not null)
         {
             // Before the leftover was moved aside, the task directory may hold an earlier run's unsaved work.
-            if (!keepTaskDirectory && _ownsTaskDirectory)
+            if (!keepTaskDirectory && _ownsTaskDirectory
+                && await StepAsync("remove the task directory", () => _host.CleanupTaskDirectoryAsync(bound.Token)).ConfigureAwait(false))
             {
-                await StepAsync("remove the task directory", () => _host.CleanupTaskDirectoryAsync(bound.Token)).ConfigureAwait(false);
+                _server?.PasswordFileRemoved();
             }
 
             if (_server is not null)
@@ -101,11 +102,14 @@ internal sealed partial class TaskRunner
         await StepAsync("stop the deliverable queue", () => _driver.DisposeAsync().AsTask()).ConfigureAwait(false);
     }
 
-    private async Task StepAsync(string step, Func<Task> action, bool quiet = false)
+    /// <summary>Runs one teardown step; its failure is logged, never thrown.</summary>
+    /// <returns><see langword="true"/> when the step succeeded.</returns>
+    private async Task<bool> StepAsync(string step, Func<Task> action, bool quiet = false)
     {
         try
         {
             await action().ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex)
         {
@@ -113,6 +117,8 @@ internal sealed partial class TaskRunner
             {
                 Log.TeardownStepFailed(_logger, step, ex);
             }
+
+            return false;
         }
     }
 }
