@@ -102,7 +102,10 @@ public sealed record OpencodeTaskConfig
     /// </summary>
     public bool IsolateHome { get; init; } = true;
 
-    /// <summary>Gets the local task root; <see langword="null"/> = <c>$OPENCODE_SESSIONS_TASK_ROOT</c>, else the data root's <c>tasks/</c>.</summary>
+    /// <summary>
+    /// Gets the local task root; <see langword="null"/> = <c>$OPENCODE_SESSIONS_TASK_ROOT</c>, else the data root's
+    /// <c>tasks/</c>. Not allowed together with <see cref="Ssh"/>: the remote one is <see cref="SshConfig.RemoteTaskRoot"/>.
+    /// </summary>
     public string? TaskRoot { get; init; }
 
     /// <summary>Gets the logger factory; <see langword="null"/> = no logging.</summary>

@@ -74,6 +74,11 @@ internal static partial class OpencodeTaskConfigValidator
             {
                 errors.Add(($"{nameof(config.Ssh)}.{field}", problem));
             }
+
+            if (config.TaskRoot is not null && config.HostFactory is null)
+            {
+                errors.Add((nameof(config.TaskRoot), $"is the local task root and would be ignored on the SSH host; set {nameof(config.Ssh)}.{nameof(ssh.RemoteTaskRoot)} instead"));
+            }
         }
 
         if (config.Environment is { } env)

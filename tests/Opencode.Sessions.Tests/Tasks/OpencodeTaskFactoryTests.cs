@@ -83,6 +83,14 @@ public sealed class OpencodeTaskFactoryTests
     }
 
     [Test]
+    public void Create_LocalTaskRootWithSsh_IsRejectedPointingAtTheRemoteTaskRoot()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => OpencodeTaskFactory.Create("j", "n", new OpencodeTaskConfig { Ssh = new SshConfig("build-7"), TaskRoot = "/srv/tasks" }));
+        Assert.That(ex!.ParamName, Is.EqualTo(nameof(OpencodeTaskConfig.TaskRoot)));
+        Assert.That(ex.Message, Does.Contain("Ssh.RemoteTaskRoot"));
+    }
+
+    [Test]
     public void Create_ResumeDisabledWithCipher_IsRejected()
     {
         var cipher = new Moq.Mock<IBlobCipher>().Object;
