@@ -19,7 +19,9 @@ namespace Opencode.Sessions.Hosting;
 /// Scripts are sent over the channel's standard input, never in argv, so paths, arguments and environment values do
 /// not show in the process lists of either machine. Every remote command, launched process and follower runs in its
 /// own process group with a dead-man switch: when its channel closes (the ssh client killed, the master gone, the
-/// network down), the whole group is SIGKILLed on the remote, so a lost connection leaves no orphans.
+/// network down), the whole group is SIGKILLed on the remote, and so is every process that inherited the channel's
+/// <c>OPENCODE_SESSIONS_GUARD</c> environment entry (descendants that moved to sessions of their own, as opencode's
+/// tools start the agent's commands), so a lost connection leaves no orphans.
 /// </para>
 /// <para>
 /// <see cref="TaskDirectory"/> is <c>&lt;root&gt;/&lt;processId&gt;</c> where the root is

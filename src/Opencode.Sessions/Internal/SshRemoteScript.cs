@@ -19,6 +19,13 @@ namespace Opencode.Sessions.Internal;
 /// </remarks>
 internal static partial class SshRemoteScript
 {
+    /// <summary>
+    /// The variable a guarded program and every process it starts inherit, set to the invocation's marker: the
+    /// dead-man switch finds the processes that left the program's process group (a tool's own session, a job put in
+    /// the background with <c>nohup … &amp;</c>) by it.
+    /// </summary>
+    public const string GuardVariable = "OPENCODE_SESSIONS_GUARD";
+
     /// <summary>The remote command line that reads <paramref name="scriptBytes"/> bytes of script from stdin and runs it.</summary>
     public static string Bootstrap(int scriptBytes) =>
         "exec sh -c 'eval \"$(head -c " + scriptBytes.ToString(CultureInfo.InvariantCulture) + ")\"'";
@@ -36,8 +43,10 @@ internal static partial class SshRemoteScript
 
     /// <summary>
     /// A script that runs <paramref name="program"/> as the leader of a new session and process group (<c>setsid</c>),
-    /// with a dead-man switch: a watcher reads the channel's standard input, which this machine keeps open, and
-    /// SIGKILLs the whole group when it reaches end-of-file, i.e. when the channel, the master or the network is gone.
+    /// with a dead-man switch: a watcher reads the channel's standard input, which this machine keeps open, and when it
+    /// reaches end-of-file (the channel, the master or the network is gone) SIGKILLs the whole group, then every process
+    /// whose environment carries <see cref="GuardVariable"/> with this invocation's marker (found in <c>/proc</c>, where
+    /// there is one): descendants that moved to sessions of their own die too.
     /// </summary>
     /// <param name="program">The program and its arguments.</param>
     /// <param name="workingDirectory">The directory to change to (must exist), or <see langword="null"/>.</param>
@@ -70,9 +79,9 @@ internal static partial class SshRemoteScript
         var input = standardInput is null ? "" : " <" + Q(standardInput);
         script.Append("command -v setsid >/dev/null 2>&1 || { echo 'setsid not found on this host: install util-linux' >&2; ").Append(Fail(marker, 127)).Append("; }\n")
             .Append("exec 3<&0 </dev/null\n")
-            .Append("setsid sh -c ").Append(Q(inner)).Append(" sh ").Append(string.Join(' ', new[] { program.FileName }.Concat(program.Arguments).Select(Q))).Append(input).Append(" 3<&- &\n")
+            .Append(GuardVariable).Append('=').Append(Q(marker)).Append(" setsid sh -c ").Append(Q(inner)).Append(" sh ").Append(string.Join(' ', new[] { program.FileName }.Concat(program.Arguments).Select(Q))).Append(input).Append(" 3<&- &\n")
             .Append("__ocs_p=$!\n")
-            .Append("( while IFS= read -r __ocs_l; do :; done; kill -KILL -\"$__ocs_p\" 2>/dev/null ) <&3 >/dev/null 2>&1 &\n")
+            .Append("( while IFS= read -r __ocs_l; do :; done; kill -KILL -\"$__ocs_p\" 2>/dev/null; ").Append(Sweep(marker)).Append(" ) <&3 >/dev/null 2>&1 &\n")
             .Append("__ocs_w=$!\n")
             .Append("exec 3<&-\n")
             .Append("wait \"$__ocs_p\"; __ocs_s=$?\n")
@@ -161,6 +170,12 @@ internal static partial class SshRemoteScript
             script.Append(value is null ? $"unset {name}\n" : $"export {name}={Q(value)}\n");
         }
     }
+
+    /// <summary>SIGKILLs the processes whose environment holds the guard entry of <paramref name="marker"/> (a few rounds, for late forks).</summary>
+    private static string Sweep(string marker) =>
+        "__ocs_n=0; while [ \"$__ocs_n\" -lt 5 ]; do " +
+        "__ocs_k=$(grep -slzFx -e " + Q(GuardVariable + "=" + marker) + " /proc/[0-9]*/environ 2>/dev/null | sed -n 's,^/proc/\\([0-9][0-9]*\\)/environ$,\\1,p'); " +
+        "[ -n \"$__ocs_k\" ] || break; kill -KILL $__ocs_k 2>/dev/null; __ocs_n=$((__ocs_n + 1)); done";
 
     private static string Fail(string marker, int code) =>
         "printf '%s exit %s\\n' " + marker + " " + code.ToString(CultureInfo.InvariantCulture) + " >&2; exit " + code.ToString(CultureInfo.InvariantCulture);

@@ -161,6 +161,31 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task ServerConnectionKilled_DescendantsThatLeftTheProcessGroupAreKilledToo(CancellationToken cancellationToken)
+    {
+        // Arrange: as opencode's tools do, the program starts children outside its process group: one in a session of
+        // its own, one put in the background with nohup.
+        await using var host = await ConnectAsync(cancellationToken);
+        var token = "ocs-escape-" + Guid.NewGuid().ToString("N");
+        var output = new ConcurrentQueue<string>();
+        var script = "setsid sh -c 'sleep 600; : \"$1\"' own-session \"$1\" & nohup sh -c 'sleep 600; : \"$1\"' background \"$1\" >/dev/null 2>&1 & echo READY; wait";
+        var process = await host.LaunchAsync(new HostProcessStartInfo("/bin/sh", ["-c", script, "sh", token]) { OutputLine = output.Enqueue }, cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Contains("READY"), TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 3, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+        var escaped = ProcessTable.WithCommandLine(token).Where(pid => !ProcessTable.GroupMembers(process.ProcessId).Contains(pid)).ToList();
+        Assert.That(escaped, Is.Not.Empty, "a child left the program's process group");
+
+        // Act
+        _server.KillConnections();
+
+        // Assert
+        await Assert.ThrowsAsync<SshConnectionException>(() => process.Exited);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,
+            "descendants outside the process group survived the dropped connection: " + string.Join(", ", ProcessTable.WithCommandLine(token)));
+    }
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task Tunnel_ForwardsToTheHostPortAndClosesWithTheHost(CancellationToken cancellationToken)
     {

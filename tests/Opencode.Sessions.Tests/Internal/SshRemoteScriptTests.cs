@@ -22,6 +22,8 @@ public sealed class SshRemoteScriptTests
         Assert.That(script, Does.Contain("setsid sh -c "));
         Assert.That(script, Does.Contain(" sh /bin/prog 'it'\\''s' '$HOME' 3<&- &"));
         Assert.That(script, Does.Contain("done; kill -KILL -\"$__ocs_p\""));
+        Assert.That(script, Does.Contain("OPENCODE_SESSIONS_GUARD=__m__ setsid sh -c "), "descendants inherit the guard entry");
+        Assert.That(script, Does.Contain("grep -slzFx -e OPENCODE_SESSIONS_GUARD=__m__ /proc/[0-9]*/environ"), "…by which the switch finds them");
         Assert.That(script, Does.EndWith("printf '%s exit %s\\n' __m__ \"$__ocs_s\" >&2\nexit \"$__ocs_s\"\n"));
     }
 
