@@ -107,7 +107,8 @@ internal sealed class ChunkReadStream : Stream
                     break;
                 }
 
-                _chunk = StartChunk(_reader.GetInt32(0));
+                CheckSequence(_reader.GetInt32(0));
+                _chunk = _reader.GetStream(1);
             }
 
             var read = _chunk.Read(buffer);
@@ -139,7 +140,8 @@ internal sealed class ChunkReadStream : Stream
                     break;
                 }
 
-                _chunk = StartChunk(await _reader.GetFieldValueAsync<int>(0, cancellationToken).ConfigureAwait(false));
+                CheckSequence(await _reader.GetFieldValueAsync<int>(0, cancellationToken).ConfigureAwait(false));
+                _chunk = await _reader.GetStreamAsync(1, cancellationToken).ConfigureAwait(false);
             }
 
             var read = await _chunk.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -216,15 +218,14 @@ internal sealed class ChunkReadStream : Stream
         await connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private Stream StartChunk(int seq)
+    private void CheckSequence(int seq)
     {
         if (seq != _chunksRead)
         {
-            throw Torn($"chunk {seq} follows chunk {_chunksRead - 1}");
+            throw Torn($"chunk {seq} came where chunk {_chunksRead} belongs");
         }
 
         _chunksRead++;
-        return _reader.GetStream(1);
     }
 
     private int Advance(int read)
