@@ -129,6 +129,41 @@ public sealed partial class PostgreSqlSnapshotStoreTests
         Assert.That(await _store.ListAsync("p1", cancellationToken), Has.Count.EqualTo(1), "a shared data source stays usable");
     }
 
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Operations_LeastPrivilegedUser_SaveListReadAndPrune(CancellationToken cancellationToken)
+    {
+        // Arrange: tables created by the owner; a role with USAGE on the schema and SELECT, INSERT, DELETE on them.
+        await _store.EnsureSchemaAsync(cancellationToken);
+        var role = $"ocs_app_{_schema}";
+        var password = Guid.NewGuid().ToString("N");
+        await _database.ExecuteAsync(
+            $"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT USAGE ON SCHEMA \"{_schema}\" TO {role}; " +
+            $"GRANT SELECT, INSERT, DELETE ON {Table("snapshots")}, {Table("snapshot_blobs")}, {Table("snapshot_chunks")} TO {role}",
+            cancellationToken);
+        var builder = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { Username = role, Password = password, Pooling = false };
+        try
+        {
+            await using var store = new PostgreSqlSnapshotStore(builder.ConnectionString, new PostgreSqlSnapshotStoreOptions { Schema = _schema, ChunkSize = SmallChunk });
+
+            // Act
+            var first = await store.SaveAsync(Draft("p1", T0), Bytes("s"), async (sink, token) => await sink.WriteAsync(Pattern(3000, 11), token), cancellationToken);
+            await store.SaveAsync(Draft("p1", T0.AddMinutes(1)), Bytes("s"), Bytes("w"), cancellationToken);
+            var pruned = await store.PruneAsync("p1", 1, cancellationToken);
+
+            // Assert
+            Assert.That(pruned.Single().SnapshotId, Is.EqualTo(first.SnapshotId));
+            Assert.That(await store.ListAsync("p1", cancellationToken), Has.Count.EqualTo(1));
+            await using var blob = await store.OpenBlobAsync("p1", (await store.LoadLatestAsync("p1", cancellationToken))!.WorkdirBlobId, cancellationToken);
+            Assert.That(await new StreamReader(blob).ReadToEndAsync(cancellationToken), Is.EqualTo("w"));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await _database.ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role}", cancellationToken);
+        }
+    }
+
     private static void AssertNoSecret(string exceptionText, RecordingLogger<PostgreSqlSnapshotStore> logger, params string[] secrets)
     {
         foreach (var secret in secrets)

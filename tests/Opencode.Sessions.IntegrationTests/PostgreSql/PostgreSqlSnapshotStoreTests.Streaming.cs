@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace Opencode.Sessions.IntegrationTests.PostgreSql;
@@ -18,6 +19,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
         await store.EnsureSchemaAsync(cancellationToken);
 
         // Act 1: save.
+        var clock = Stopwatch.StartNew();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var record = await store.SaveAsync(
             Draft("big", T0),
@@ -33,6 +35,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
             },
             cancellationToken);
         var savedAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var saveTime = clock.Elapsed;
 
         // Assert 1: 64 numbered 1 MiB chunks, each with the SHA-256 of its slice of the data.
         Assert.That(record.WorkdirBlobLength, Is.EqualTo(blobSize));
@@ -51,6 +54,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
         }
 
         // Act 2 + Assert 2: read it back through the store, comparing piece by piece.
+        clock.Restart();
         allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         long read = 0;
         await using (var blob = await store.OpenBlobAsync("big", record.WorkdirBlobId, cancellationToken))
@@ -73,11 +77,14 @@ public sealed partial class PostgreSqlSnapshotStoreTests
         }
 
         var readAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var readTime = clock.Elapsed;
         Assert.That(read, Is.EqualTo(blobSize));
 
         // Memory: buffering the blob would allocate at least its 64 MiB; streaming allocates a chunk buffer and driver
         // state. The bound is loose on purpose (allocation counts include anything else the process does meanwhile).
-        await TestContext.Out.WriteLineAsync($"64 MiB blob: save allocated {savedAllocated / (double)MiB:F1} MiB, read allocated {readAllocated / (double)MiB:F1} MiB");
+        await TestContext.Out.WriteLineAsync(
+            $"64 MiB blob: save {saveTime.TotalSeconds:F2} s, {savedAllocated / (double)MiB:F1} MiB allocated; " +
+            $"read {readTime.TotalSeconds:F2} s (incl. generating the expected data), {readAllocated / (double)MiB:F1} MiB allocated");
         Assert.That(savedAllocated, Is.LessThan(blobSize / 4), "bytes allocated while saving");
         Assert.That(readAllocated, Is.LessThan(blobSize / 4), "bytes allocated while reading");
     }
