@@ -22,7 +22,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("DONE: finished anyway"),
             ScriptedReply.Text("ok"));
         var received = new List<Deliverable>();
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var config = CreateConfig(supportsResume: false) with
         {
             OnDeliverable = (_, deliverable, _) =>
@@ -61,7 +61,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("DONE: all announced"),
             ScriptedReply.Text("ok"));
         var called = new List<string>();
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var config = CreateConfig(supportsResume: false) with
         {
             OnDeliverable = (_, deliverable, _) =>

@@ -19,7 +19,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("DONE: hooks seen"),
             ScriptedReply.Text("ok"));
         var events = new List<string>();
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         string[] messagesBefore = [], messagesAfter = [];
         int serversBefore = -1, serversAfter = -1;
         string? agentsMd = null, note = null;
@@ -69,7 +69,7 @@ public abstract partial class SessionScenarios
     {
         // Arrange
         var processId = NewProcessId("hookfail");
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var afterRan = false;
         var config = CreateConfig(supportsResume: true) with
         {

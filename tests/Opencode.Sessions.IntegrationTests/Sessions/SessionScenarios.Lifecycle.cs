@@ -26,7 +26,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("DONE: wrote the report"),
             ScriptedReply.Text("Finished."));
         var received = new List<Deliverable>();
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var config = CreateConfig(supportsResume: false) with
         {
             OnDeliverable = (_, deliverable, _) =>
@@ -61,7 +61,7 @@ public abstract partial class SessionScenarios
         // Arrange: the deliverable callback runs while opencode is live, so it can look at the server the widget names.
         var processId = NewProcessId("widget");
         Script(processId, ScriptedReply.WriteDeliverable("probe.md", "probe"), ScriptedReply.LogLine("DONE"), ScriptedReply.Text("ok"));
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         (HttpStatusCode Status, JsonObject? Session, HttpStatusCode Anonymous)? live = null;
         var config = CreateConfig(supportsResume: false) with
         {
@@ -108,7 +108,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("STATUS: 10% connecting"),
             ScriptedReply.LogLine("ERROR: auth failed for the data source"),
             ScriptedReply.Text("I cannot continue."));
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         int? serversDuringAfterExecute = null;
         var config = CreateConfig(supportsResume: true) with
         {
@@ -141,7 +141,7 @@ public abstract partial class SessionScenarios
         // Arrange: the model hangs mid-answer, then opencode's whole process group is SIGKILLed from outside.
         var processId = NewProcessId("killed");
         Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var run = OpencodeTaskFactory.Create(processId, "killed", CreateConfig(supportsResume: false)).ExecuteAsync(context, cancellationToken);
         await Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
 
@@ -164,7 +164,7 @@ public abstract partial class SessionScenarios
         // Arrange
         var processId = NewProcessId("cancel");
         Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = OpencodeTaskFactory.Create(processId, "cancel", CreateConfig(supportsResume: true)).ExecuteAsync(context, cancellation.Token);
         await Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
@@ -192,7 +192,7 @@ public abstract partial class SessionScenarios
         // Arrange
         string[] processIds = [NewProcessId("twin-a"), NewProcessId("twin-b")];
         var received = new Dictionary<string, string>();
-        var contexts = processIds.Select(id => new RecordingProcessContext(id)).ToArray();
+        var contexts = processIds.Select(id => NewContext(id)).ToArray();
         foreach (var id in processIds)
         {
             Script(id, ScriptedReply.WriteDeliverable("who.md", "I am " + id), ScriptedReply.LogLine("DONE: " + id), ScriptedReply.Text("ok"));

@@ -18,7 +18,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.Bash("printf 'written by run one\\n' > notes.txt", "write notes"),
             ScriptedReply.LogLine("DONE: first run finished"),
             ScriptedReply.Text("First run done."));
-        var first = new RecordingProcessContext(processId);
+        var first = NewContext(processId);
         var received = new List<string>();
         var config = CreateConfig(supportsResume: true) with
         {
@@ -37,9 +37,11 @@ public abstract partial class SessionScenarios
         Assert.That(first.SavedStateMarks, Is.EqualTo(1));
         Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped after the snapshot");
 
-        // The resumed run's own script: its DONE comes only after a STATUS and a deliverable.
-        Script(
-            processId,
+        // The resumed run's own script, bound to the session it continues (the first run's final "Text" may be left
+        // unconsumed in the directory script: opencode is stopped as soon as DONE is seen). Its DONE comes only after
+        // a STATUS and a deliverable.
+        Model.EnqueueForSession(
+            sessionId,
             ScriptedReply.LogLine("STATUS: 50% resumed"),
             ScriptedReply.WriteDeliverable("second.md", "from the resumed run"),
             ScriptedReply.LogLine("DONE: second run finished"),
@@ -54,7 +56,7 @@ public abstract partial class SessionScenarios
                 oldLog = await hook.ReadTextFromHostAsync("optio.log.old", silent: true, ct);
             },
         };
-        var second = new RecordingProcessContext(processId, resume: true);
+        var second = NewContext(processId, resume: true);
 
         // Act
         await OpencodeTaskFactory.Create(processId, "resume", resumed).ExecuteAsync(second, cancellationToken);
@@ -96,7 +98,7 @@ public abstract partial class SessionScenarios
         // Arrange
         var processId = NewProcessId("nosnap");
         Script(processId, ScriptedReply.LogLine("DONE: fresh"), ScriptedReply.Text("ok"));
-        var context = new RecordingProcessContext(processId, resume: true);
+        var context = NewContext(processId, resume: true);
         string? resumeLog = null;
         var oldLogExists = true;
         var config = CreateConfig(supportsResume: true) with
@@ -130,7 +132,7 @@ public abstract partial class SessionScenarios
         Script(processId, ScriptedReply.Bash("printf 'secret plan\\n' > plan.txt", "write the plan"), ScriptedReply.LogLine("DONE: encrypted"), ScriptedReply.Text("ok"));
         var cipher = new AesGcmBlobCipher(AesGcmBlobCipher.GenerateKey());
         var config = CreateConfig(supportsResume: true) with { SessionBlobCipher = cipher };
-        var first = new RecordingProcessContext(processId);
+        var first = NewContext(processId);
         await OpencodeTaskFactory.Create(processId, "cipher", config).ExecuteAsync(first, cancellationToken);
         var sessionId = first.WidgetData!.IframeSrc.Split('/')[^1];
         var afterFirstRun = Model.Requests.Count;
@@ -147,7 +149,7 @@ public abstract partial class SessionScenarios
             Assert.That(Encoding.UTF8.GetString(plain.ToArray()), Does.Contain(sessionId).And.Contain(OpencodeTaskConfig.DefaultStartPrompt), "the blob is the exported session");
         }
 
-        var second = new RecordingProcessContext(processId, resume: true);
+        var second = NewContext(processId, resume: true);
         var wrongKey = config with { SessionBlobCipher = new AesGcmBlobCipher(AesGcmBlobCipher.GenerateKey()) };
 
         // Act
@@ -171,7 +173,7 @@ public abstract partial class SessionScenarios
         var processId = NewProcessId("savefail");
         Script(processId, ScriptedReply.Bash("printf 'precious work\\n' > work.txt", "work"), ScriptedReply.LogLine("DONE: finished"), ScriptedReply.Text("ok"));
         var store = new FailingSaveSnapshotStore(Store, "disk full (simulated)");
-        var context = new RecordingProcessContext(processId);
+        var context = NewContext(processId);
         var config = CreateConfig(supportsResume: true) with { SnapshotStore = store };
 
         // Act

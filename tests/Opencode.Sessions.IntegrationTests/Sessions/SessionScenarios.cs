@@ -28,8 +28,10 @@ public abstract partial class SessionScenarios
 
     private static readonly Regex IsoLine = new(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", RegexOptions.CultureInvariant);
 
+    private readonly List<RecordingProcessContext> _contexts = [];
     private ScriptedModelServer? _model;
     private TempDirectory? _root;
+    private RecordingLoggerFactory _logs = new();
 
     /// <summary>Gets the scripted model shared by the fixture's tests (each test scripts its own work directory).</summary>
     protected ScriptedModelServer Model => _model ?? throw new InvalidOperationException("The model server is not started.");
@@ -78,6 +80,8 @@ public abstract partial class SessionScenarios
     public void CreateRoot()
     {
         _root = new TempDirectory("ocs-session-");
+        _logs = new RecordingLoggerFactory();
+        _contexts.Clear();
         Directory.CreateDirectory(TaskRoot);
         Store = new FileSystemSnapshotStore(new FileSystemSnapshotStoreOptions { RootDirectory = Path.Combine(Root, "snapshots") });
     }
@@ -87,6 +91,17 @@ public abstract partial class SessionScenarios
     {
         try
         {
+            if (TestContext.CurrentContext.Result.Outcome.Status != NUnit.Framework.Interfaces.TestStatus.Passed)
+            {
+                foreach (var context in _contexts)
+                {
+                    TestContext.Out.WriteLine($"--- {context.ProcessId} (resume: {context.Resume}): {Describe(context, context.ProcessId)}");
+                }
+
+                TestContext.Out.WriteLine("--- every model request of the fixture ---\n" + string.Join("\n", Model.Requests.Select(r => $"{r} dir={r.WorkingDirectory} last user: {r.LastUserText?[..Math.Min(60, r.LastUserText.Length)]}")));
+                TestContext.Out.WriteLine("--- library log ---\n" + string.Join("\n", _logs.Lines));
+            }
+
             await ProcessAssertions.NoProcessUnderAsync(Root, TimeSpan.FromSeconds(5), FindProcessesUnder);
         }
         finally
@@ -98,6 +113,14 @@ public abstract partial class SessionScenarios
 
     /// <summary>Returns a process id unique to this test run (a safe path segment).</summary>
     protected static string NewProcessId(string scenario) => $"{scenario}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Creates a process context whose progress is printed if the test fails.</summary>
+    protected RecordingProcessContext NewContext(string processId, bool resume = false)
+    {
+        var context = new RecordingProcessContext(processId, resume);
+        _contexts.Add(context);
+        return context;
+    }
 
     /// <summary>Gets the task directory of a process on the host.</summary>
     protected string TaskDirectoryOf(string processId) => $"{TaskRoot}/{processId}";
@@ -118,6 +141,7 @@ public abstract partial class SessionScenarios
         SupportsResume = supportsResume,
         SnapshotStore = supportsResume ? Store : null,
         ShutdownGracePeriod = TimeSpan.FromSeconds(3),
+        LoggerFactory = _logs,
     });
 
     /// <summary>Scripts the model's answers for one process's work directory.</summary>
@@ -142,8 +166,12 @@ public abstract partial class SessionScenarios
     }
 
     /// <summary>Whether a path exists on the host.</summary>
-    protected async Task<bool> ExistsOnHostAsync(string path, CancellationToken cancellationToken) =>
-        (await RunOnHostAsync("""test -e "$1" || test -L "$1" """, cancellationToken, path)).Succeeded;
+    protected async Task<bool> ExistsOnHostAsync(string path, CancellationToken cancellationToken)
+    {
+        var result = await RunOnHostAsync("""if [ -e "$1" ] || [ -L "$1" ]; then echo yes; else echo no; fi""", cancellationToken, path);
+        Assert.That(result.StandardOutput, Is.EqualTo("yes\n").Or.EqualTo("no\n"), $"checking {path} on the host: {result.StandardError}");
+        return result.StandardOutput == "yes\n";
+    }
 
     /// <summary>The opencode servers running in a process's work directory.</summary>
     private protected IReadOnlyList<ProcessEntry> OpencodeServersOf(string processId) =>
@@ -154,7 +182,7 @@ public abstract partial class SessionScenarios
     {
         var groups = OpencodeServersOf(processId).Select(p => p.ProcessGroup).Distinct().ToList();
         Assert.That(groups, Has.Count.EqualTo(1), "exactly one opencode server runs for the session");
-        var result = await RunOnHostAsync("""kill -KILL -- "-$1" """, cancellationToken, groups[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var result = await RunOnHostAsync("""kill -s KILL -- "-$1" """, cancellationToken, groups[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That(result.Succeeded, Is.True, result.StandardError);
     }
 
