@@ -25,11 +25,7 @@ public abstract partial class SessionScenarios
         var context = NewContext(processId);
         var config = CreateConfig(supportsResume: false) with
         {
-            OnDeliverable = (_, deliverable, _) =>
-            {
-                received.Add(deliverable);
-                return Task.CompletedTask;
-            },
+            OnDeliverable = CollectInto(received),
         };
 
         // Act

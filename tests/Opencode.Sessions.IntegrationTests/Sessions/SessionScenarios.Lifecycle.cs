@@ -29,11 +29,7 @@ public abstract partial class SessionScenarios
         var context = NewContext(processId);
         var config = CreateConfig(supportsResume: false) with
         {
-            OnDeliverable = (_, deliverable, _) =>
-            {
-                received.Add(deliverable);
-                return Task.CompletedTask;
-            },
+            OnDeliverable = CollectInto(received),
         };
 
         // Act
@@ -128,10 +124,7 @@ public abstract partial class SessionScenarios
         Assert.That(error.Message, Does.Contain("auth failed for the data source"));
         Assert.That(context.Progress, Does.Contain(new ProgressEntry(10, "connecting")));
         Assert.That(serversDuringAfterExecute, Is.EqualTo(0), "AfterExecute ran, after opencode was stopped");
-        var snapshots = await Store.ListAsync(processId, cancellationToken);
-        Assert.That(snapshots.Select(s => s.EndState), Is.EqualTo(new[] { SnapshotEndState.Failed }));
-        Assert.That(context.SavedStateMarks, Is.EqualTo(1));
-        Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped");
+        await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, context, [SnapshotEndState.Failed], cancellationToken);
     }
 
     [Test]
@@ -140,10 +133,8 @@ public abstract partial class SessionScenarios
     {
         // Arrange: the model hangs mid-answer, then opencode's whole process group is SIGKILLed from outside.
         var processId = NewProcessId("killed");
-        Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
         var context = NewContext(processId);
-        var run = OpencodeTaskFactory.Create(processId, "killed", CreateConfig(supportsResume: false)).ExecuteAsync(context, cancellationToken);
-        await Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
+        var run = await StartHangingSessionAsync(processId, CreateConfig(supportsResume: false), context, cancellationToken, cancellationToken);
 
         // Act
         await KillOpencodeAsync(processId, cancellationToken);
@@ -163,26 +154,22 @@ public abstract partial class SessionScenarios
     {
         // Arrange
         var processId = NewProcessId("cancel");
-        Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
         var context = NewContext(processId);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = OpencodeTaskFactory.Create(processId, "cancel", CreateConfig(supportsResume: true)).ExecuteAsync(context, cancellation.Token);
-        await Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
+        var run = await StartHangingSessionAsync(processId, CreateConfig(supportsResume: true), context, cancellation.Token, cancellationToken);
 
         // Act
         var clock = Stopwatch.StartNew();
         await cancellation.CancelAsync();
         var error = await CatchAsync(() => run);
         clock.Stop();
+        TestContext.Out.WriteLine($"cancellation took {clock.ElapsedMilliseconds} ms (kill, snapshot, wipe)");
 
         // Assert
         Assert.That(error, Is.InstanceOf<OperationCanceledException>(), Describe(context, processId));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "cancellation (kill, snapshot, wipe) is prompt");
         Assert.That(OpencodeServersOf(processId), Is.Empty, "opencode was killed");
-        var snapshots = await Store.ListAsync(processId, cancellationToken);
-        Assert.That(snapshots.Select(s => s.EndState), Is.EqualTo(new[] { SnapshotEndState.Cancelled }));
-        Assert.That(context.SavedStateMarks, Is.EqualTo(1));
-        Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped");
+        await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, context, [SnapshotEndState.Cancelled], cancellationToken);
     }
 
     [Test]

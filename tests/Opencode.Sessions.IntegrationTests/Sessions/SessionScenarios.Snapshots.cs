@@ -19,23 +19,14 @@ public abstract partial class SessionScenarios
             ScriptedReply.LogLine("DONE: first run finished"),
             ScriptedReply.Text("First run done."));
         var first = NewContext(processId);
-        var received = new List<string>();
-        var config = CreateConfig(supportsResume: true) with
-        {
-            OnDeliverable = (_, deliverable, _) =>
-            {
-                received.Add(deliverable.RelativePath);
-                return Task.CompletedTask;
-            },
-        };
+        var received = new List<Deliverable>();
+        var config = CreateConfig(supportsResume: true) with { OnDeliverable = CollectInto(received) };
         await OpencodeTaskFactory.Create(processId, "resume", config).ExecuteAsync(first, cancellationToken);
         var sessionId = first.WidgetData!.IframeSrc.Split('/')[^1];
         var afterFirstRun = Model.Requests.Count;
 
-        var stored = await Store.ListAsync(processId, cancellationToken);
-        Assert.That(stored.Select(s => (s.EndState, s.SessionId)), Is.EqualTo(new[] { (SnapshotEndState.Done, sessionId) }), "one snapshot of the DONE run");
-        Assert.That(first.SavedStateMarks, Is.EqualTo(1));
-        Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped after the snapshot");
+        await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, first, [SnapshotEndState.Done], cancellationToken);
+        Assert.That((await Store.LoadLatestAsync(processId, cancellationToken))!.SessionId, Is.EqualTo(sessionId));
 
         // The resumed run's own script, bound to the session it continues (the first run's final "Text" may be left
         // unconsumed in the directory script: opencode is stopped as soon as DONE is seen). Its DONE comes only after
@@ -70,7 +61,7 @@ public abstract partial class SessionScenarios
         // The resumed run was not ended by the first run's DONE: it got its own STATUS, deliverable and DONE.
         Assert.That(second.Messages, Does.Contain("second run finished").And.Not.Contain("first run finished"), why);
         Assert.That(second.Progress, Does.Contain(new ProgressEntry(50, "resumed")), why);
-        Assert.That(received, Is.EqualTo(new[] { "second.md" }));
+        Assert.That(received.Select(d => d.RelativePath), Is.EqualTo(new[] { "second.md" }));
 
         // The conversation came back: the same session, and the model sees the first run's history.
         Assert.That(second.WidgetData!.IframeSrc, Does.EndWith("/session/" + sessionId));
@@ -85,10 +76,14 @@ public abstract partial class SessionScenarios
             "the first run's tool call");
         Assert.That(history.LastUserText, Does.Contain(OpencodeTaskConfig.DefaultResumePrompt));
 
-        stored = await Store.ListAsync(processId, cancellationToken);
-        Assert.That(stored.Select(s => s.EndState), Is.EqualTo(new[] { SnapshotEndState.Done, SnapshotEndState.Done }));
-        Assert.That(second.SavedStateMarks, Is.EqualTo(1));
-        Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False);
+        // opencode was stopped at DONE, inside the tool call that wrote it; the restored history must still pair every
+        // call with a result, or real providers reject the resumed conversation.
+        Assert.That(
+            history.ToolResults.Select(m => m.ToolCallId),
+            Is.SupersetOf(history.Messages.SelectMany(m => m.ToolCalls).Select(c => c.Id)),
+            "every tool call of the first run has a result");
+
+        await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, second, [SnapshotEndState.Done, SnapshotEndState.Done], cancellationToken);
     }
 
     [Test]
@@ -119,8 +114,7 @@ public abstract partial class SessionScenarios
         AssertIsoLines(resumeLog!, 1);
         Assert.That(oldLogExists, Is.False);
         Assert.That(AgentRequestsOf(processId)[0].LastUserText, Does.Contain(OpencodeTaskConfig.DefaultStartPrompt), "a fresh conversation");
-        Assert.That((await Store.ListAsync(processId, cancellationToken)).Select(s => s.EndState), Is.EqualTo(new[] { SnapshotEndState.Done }));
-        Assert.That(context.SavedStateMarks, Is.EqualTo(1));
+        await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, context, [SnapshotEndState.Done], cancellationToken);
     }
 
     [Test]

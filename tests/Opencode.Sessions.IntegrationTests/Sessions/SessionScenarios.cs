@@ -186,6 +186,47 @@ public abstract partial class SessionScenarios
         Assert.That(result.Succeeded, Is.True, result.StandardError);
     }
 
+    /// <summary>A deliverable callback that collects what it receives into <paramref name="received"/>.</summary>
+    protected static DeliverableHandler CollectInto(List<Deliverable> received) => (_, deliverable, _) =>
+    {
+        lock (received)
+        {
+            received.Add(deliverable);
+        }
+
+        return Task.CompletedTask;
+    };
+
+    /// <summary>
+    /// Starts a session whose model reports 10 % and then hangs mid-answer, and returns once the hanging request arrived.
+    /// </summary>
+    protected async Task<Task> StartHangingSessionAsync(string processId, OpencodeTaskConfig config, RecordingProcessContext context, CancellationToken runToken, CancellationToken cancellationToken)
+    {
+        Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
+        var run = OpencodeTaskFactory.Create(processId, processId, config).ExecuteAsync(context, runToken);
+        var hanging = Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
+        await Task.WhenAny(hanging, run);
+        if (!hanging.IsCompleted)
+        {
+            await run; // it ended before the model hung: surface why
+            Assert.Fail("The session finished before the model hung. " + Describe(context, processId));
+        }
+
+        return run;
+    }
+
+    /// <summary>
+    /// Asserts that the run that just ended saved a snapshot (the process's snapshots have these end states, newest
+    /// first), marked the saved state once, and wiped its task directory.
+    /// </summary>
+    protected async Task AssertSnapshotSavedAndTaskDirectoryWipedAsync(string processId, RecordingProcessContext context, SnapshotEndState[] endStatesNewestFirst, CancellationToken cancellationToken)
+    {
+        var snapshots = await Store.ListAsync(processId, cancellationToken);
+        Assert.That(snapshots.Select(s => s.EndState), Is.EqualTo(endStatesNewestFirst), "the stored snapshots' end states");
+        Assert.That(context.SavedStateMarks, Is.EqualTo(1), "hasSavedState marked once");
+        Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped after the snapshot");
+    }
+
     /// <summary>Runs <paramref name="action"/> and returns what it threw (<see langword="null"/> when it succeeded).</summary>
     protected static async Task<Exception?> CatchAsync(Func<Task> action)
     {
