@@ -145,6 +145,7 @@ public abstract partial class SessionScenarios
         var exited = (OpencodeExitedException)error!;
         Assert.That(exited.ExitCode, Is.EqualTo(137), "128 + SIGKILL");
         Assert.That(exited.Message, Does.Contain("exited prematurely").And.Contain("killed by signal 9").And.Contain("before the agent wrote DONE"));
+        AssertLeftoverProcessesStopped(context, processId);
         Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "the task directory is wiped");
     }
 
@@ -168,8 +169,30 @@ public abstract partial class SessionScenarios
         // Assert
         Assert.That(error, Is.InstanceOf<OperationCanceledException>(), Describe(context, processId));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "cancellation (kill, snapshot, wipe) is prompt");
-        Assert.That(OpencodeServersOf(processId), Is.Empty, "opencode was killed");
+        AssertLeftoverProcessesStopped(context, processId);
         await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, context, [SnapshotEndState.Cancelled], cancellationToken);
+    }
+
+    [Test]
+    [CancelAfter(OneSessionTimeout)]
+    public async Task ExecuteAsync_AgentLeavesCommandsRunningAtDone_StopsThemWithTheSession(CancellationToken cancellationToken)
+    {
+        // Arrange: a background job (re-parented away from opencode at once), then DONE written while a foreground
+        // command still runs. opencode starts both outside its own process group.
+        var processId = NewProcessId("leftover");
+        Script(
+            processId,
+            ScriptedReply.Bash("nohup sleep 600 > /dev/null 2>&1 &", "start a background server"),
+            ScriptedReply.Bash("(sleep 1; printf 'DONE: left things running\\n' >> optio.log) & sleep 601", "finish while busy"),
+            ScriptedReply.Text("ok"));
+        var context = NewContext(processId);
+
+        // Act
+        await OpencodeTaskFactory.Create(processId, "leftover", CreateConfig(supportsResume: false)).ExecuteAsync(context, cancellationToken);
+
+        // Assert
+        Assert.That(context.Messages, Does.Contain("left things running"), Describe(context, processId));
+        AssertLeftoverProcessesStopped(context, processId);
     }
 
     [Test]

@@ -186,6 +186,13 @@ public abstract partial class SessionScenarios
         Assert.That(result.Succeeded, Is.True, result.StandardError);
     }
 
+    /// <summary>Asserts that the session stopped the processes its agent left running (and that there were some).</summary>
+    protected void AssertLeftoverProcessesStopped(RecordingProcessContext context, string processId)
+    {
+        Assert.That(context.Messages, Has.Some.Match(@"^Stopped [1-9][0-9]* process\(es\) the agent left running$"), Describe(context, processId));
+        Assert.That(FindProcessesUnder(TaskDirectoryOf(processId)), Is.Empty, "nothing the agent started survives the session");
+    }
+
     /// <summary>A deliverable callback that collects what it receives into <paramref name="received"/>.</summary>
     protected static DeliverableHandler CollectInto(List<Deliverable> received) => (_, deliverable, _) =>
     {
@@ -198,11 +205,16 @@ public abstract partial class SessionScenarios
     };
 
     /// <summary>
-    /// Starts a session whose model reports 10 % and then hangs mid-answer, and returns once the hanging request arrived.
+    /// Starts a session whose agent puts a command in the background, reports 10 % and then hangs mid-answer, and
+    /// returns once the hanging request arrived.
     /// </summary>
     protected async Task<Task> StartHangingSessionAsync(string processId, OpencodeTaskConfig config, RecordingProcessContext context, CancellationToken runToken, CancellationToken cancellationToken)
     {
-        Script(processId, ScriptedReply.LogLine("STATUS: 10% working"), ScriptedReply.Hang("Thinking"));
+        Script(
+            processId,
+            ScriptedReply.Bash("nohup sleep 600 > /dev/null 2>&1 &", "start a background job"),
+            ScriptedReply.LogLine("STATUS: 10% working"),
+            ScriptedReply.Hang("Thinking"));
         var run = OpencodeTaskFactory.Create(processId, processId, config).ExecuteAsync(context, runToken);
         var hanging = Model.WaitForRequestAsync(r => r.WorkingDirectory == WorkDirectoryOf(processId) && r.Reply?.Kind == ScriptedReplyKind.Hang, cancellationToken);
         await Task.WhenAny(hanging, run);
