@@ -23,10 +23,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.Text("ok"));
         var received = new List<Deliverable>();
         var context = NewContext(processId);
-        var config = CreateConfig(supportsResume: false) with
-        {
-            OnDeliverable = CollectInto(received),
-        };
+        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
 
         // Act
         await OpencodeTaskFactory.Create(processId, "escape", config).ExecuteAsync(context, cancellationToken);

@@ -27,10 +27,7 @@ public abstract partial class SessionScenarios
             ScriptedReply.Text("Finished."));
         var received = new List<Deliverable>();
         var context = NewContext(processId);
-        var config = CreateConfig(supportsResume: false) with
-        {
-            OnDeliverable = CollectInto(received),
-        };
+        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
 
         // Act
         await OpencodeTaskFactory.Create(processId, "happy path", config).ExecuteAsync(context, cancellationToken);
@@ -168,6 +165,7 @@ public abstract partial class SessionScenarios
 
         // Assert
         Assert.That(error, Is.InstanceOf<OperationCanceledException>(), Describe(context, processId));
+        Assert.That(((OperationCanceledException)error!).CancellationToken, Is.EqualTo(cancellation.Token), "the caller's token, as job runners expect");
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "cancellation (kill, snapshot, wipe) is prompt");
         AssertLeftoverProcessesStopped(context, processId);
         await AssertSnapshotSavedAndTaskDirectoryWipedAsync(processId, context, [SnapshotEndState.Cancelled], cancellationToken);

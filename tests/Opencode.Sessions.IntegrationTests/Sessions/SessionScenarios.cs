@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using System.Globalization;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.Snapshots;
@@ -16,7 +16,8 @@ namespace Opencode.Sessions.IntegrationTests.Sessions;
 /// model script registered for its work directory, so fixtures can run in parallel with one another. After each
 /// test no process may run under its root (opencode, tools, tail…): survivors fail the test and are killed.</para>
 /// <para>Hosts in these tests live on this machine (the test sshd included), so the task root is a local directory
-/// and the process scan reads the local /proc.</para>
+/// and the process scan reads the local /proc; a subclass for a truly remote host overrides
+/// <see cref="FindProcessesUnder"/>. Files are looked at through a fresh host of the kind under test.</para>
 /// </remarks>
 public abstract partial class SessionScenarios
 {
@@ -26,7 +27,8 @@ public abstract partial class SessionScenarios
     /// <summary>The timeout of a test with two sessions (a run and its resume).</summary>
     protected const int TwoSessionTimeout = 240_000;
 
-    private static readonly Regex IsoLine = new(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", RegexOptions.CultureInvariant);
+    /// <summary>A resume.log line: a UTC time to the second.</summary>
+    private const string IsoLinePattern = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$";
 
     private readonly List<RecordingProcessContext> _contexts = [];
     private ScriptedModelServer? _model;
@@ -151,10 +153,6 @@ public abstract partial class SessionScenarios
     protected IReadOnlyList<ModelRequest> AgentRequestsOf(string processId) =>
         Model.Requests.Where(r => !r.IsTitleRequest && r.WorkingDirectory == WorkDirectoryOf(processId)).ToList();
 
-    /// <summary>Waits for the first agent request from a process's work directory.</summary>
-    protected Task<ModelRequest> WaitForAgentRequestAsync(string processId, CancellationToken cancellationToken) =>
-        Model.WaitForRequestAsync(r => !r.IsTitleRequest && r.WorkingDirectory == WorkDirectoryOf(processId), cancellationToken);
-
     /// <summary>Runs a <c>/bin/sh</c> script on the host through a fresh inspection host (in <c>/</c>).</summary>
     protected async Task<HostCommandResult> RunOnHostAsync(string script, CancellationToken cancellationToken, params string[] arguments)
     {
@@ -182,7 +180,7 @@ public abstract partial class SessionScenarios
     {
         var groups = OpencodeServersOf(processId).Select(p => p.ProcessGroup).Distinct().ToList();
         Assert.That(groups, Has.Count.EqualTo(1), "exactly one opencode server runs for the session");
-        var result = await RunOnHostAsync("""kill -s KILL -- "-$1" """, cancellationToken, groups[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var result = await RunOnHostAsync("""kill -s KILL -- "-$1" """, cancellationToken, groups[0].ToString(CultureInfo.InvariantCulture));
         Assert.That(result.Succeeded, Is.True, result.StandardError);
     }
 
@@ -258,7 +256,7 @@ public abstract partial class SessionScenarios
     {
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(count), text);
-        Assert.That(lines, Has.All.Match(IsoLine.ToString()), text);
+        Assert.That(lines, Has.All.Match(IsoLinePattern), text);
         Assert.That(lines, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal).And.Unique, "the lines increase");
     }
 
