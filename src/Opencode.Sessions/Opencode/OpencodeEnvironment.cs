@@ -18,6 +18,13 @@ internal static class OpencodeEnvironment
     /// <summary>The variable opencode reads its server user name from.</summary>
     public const string UsernameVariable = "OPENCODE_SERVER_USERNAME";
 
+    /// <summary>
+    /// The variable that marks every process of a task with its task directory. opencode's tools run the agent's
+    /// commands in sessions of their own, outside opencode's process group; they (and whatever they start) inherit
+    /// this variable, which is how <see cref="LeftoverProcesses"/> finds them when the session ends.
+    /// </summary>
+    public const string TaskMarkerVariable = "OPENCODE_SESSIONS_TASK_DIRECTORY";
+
     /// <summary>Names of the no-op browser stubs put first on PATH, so nothing ever tries to open a real browser.</summary>
     public static IReadOnlyList<string> BrowserStubNames { get; } = ["xdg-open", "gio", "open", "sensible-browser", "www-browser", "x-www-browser"];
 
@@ -50,7 +57,8 @@ internal static class OpencodeEnvironment
 
     /// <summary>
     /// Builds the environment for opencode processes of a task. The user's <paramref name="extra"/> values win,
-    /// except the server user name and password, which are always the harness's own.
+    /// except the server user name and password, which are always the harness's own, and the task marker
+    /// (<see cref="TaskMarkerVariable"/>).
     /// </summary>
     /// <param name="taskDirectory">The task directory on the host.</param>
     /// <param name="isolateHome">Give opencode its own HOME and XDG directories under the task directory.</param>
@@ -88,6 +96,7 @@ internal static class OpencodeEnvironment
         // (and commands other than the server have no business knowing the password).
         env[PasswordVariable] = null;
         env[UsernameVariable] = null;
+        env[TaskMarkerVariable] = taskDirectory;
         return env;
     }
 }

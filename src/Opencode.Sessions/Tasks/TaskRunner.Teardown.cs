@@ -26,6 +26,7 @@ internal sealed partial class TaskRunner
         if (_server is not null)
         {
             await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
+            await StepAsync("stop the processes the agent left running", () => StopLeftoverProcessesAsync(cancelled, bound.Token)).ConfigureAwait(false);
         }
 
         await StopLogChannelAsync(cancelled, bound.Token).ConfigureAwait(false);
@@ -80,6 +81,16 @@ internal sealed partial class TaskRunner
 
         _followCancellation.Dispose();
         return failure;
+    }
+
+    /// <summary>Stops the agent's commands, which opencode runs outside its own process group (see <see cref="LeftoverProcesses"/>).</summary>
+    private async Task StopLeftoverProcessesAsync(bool cancelled, CancellationToken cancellationToken)
+    {
+        var stopped = await LeftoverProcesses.StopAsync(Host, Host.TaskDirectory, cancelled, cancellationToken).ConfigureAwait(false);
+        if (stopped > 0)
+        {
+            _context.ReportProgress(null, $"Stopped {stopped} process(es) the agent left running");
+        }
     }
 
     private async Task StopLogChannelAsync(bool cancelled, CancellationToken cancellationToken)

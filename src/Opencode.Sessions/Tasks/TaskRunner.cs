@@ -119,7 +119,14 @@ internal sealed partial class TaskRunner
         var driver = _driverTask!;
         try
         {
-            await Task.WhenAny(driver, body, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            // A registration we dispose, rather than Task.Delay(Infinite, token): job runners often pass one long-lived
+            // token to every run, and each Delay would leave a callback registered on it.
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled))
+            {
+                await Task.WhenAny(driver, body, cancelled.Task).ConfigureAwait(false);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             if (!driver.IsCompleted)
             {

@@ -77,7 +77,8 @@ internal static class ProcessTable
         return true;
     }
 
-    private static string CommandLine(int pid)
+    /// <summary>The command line of <paramref name="pid"/> with NULs as spaces ("" when unreadable or gone).</summary>
+    public static string CommandLine(int pid)
     {
         try
         {
@@ -88,6 +89,28 @@ internal static class ProcessTable
             return "";
         }
     }
+
+    /// <summary>The current directory of <paramref name="pid"/> (ending " (deleted)" when it was removed), or "" when unreadable.</summary>
+    public static string WorkingDirectory(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/cwd").LinkTarget ?? "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The process group of <paramref name="pid"/>, or null when it is gone.</summary>
+    public static int? ProcessGroupOf(int pid) => Stat(pid)?.ProcessGroup;
+
+    /// <summary>Every pid in /proc (live or not).</summary>
+    public static IEnumerable<int> AllPids() =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0);
 
     private static (char State, int Parent, int ProcessGroup)? Stat(int pid)
     {
@@ -103,9 +126,4 @@ internal static class ProcessTable
             return null;
         }
     }
-
-    private static IEnumerable<int> AllPids() =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-            .Where(pid => pid > 0);
 }

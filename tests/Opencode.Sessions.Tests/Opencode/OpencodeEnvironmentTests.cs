@@ -64,6 +64,16 @@ public sealed class OpencodeEnvironmentTests
     }
 
     [Test]
+    public void Build_TaskMarker_IsTheTaskDirectoryAndCannotBeOverridden()
+    {
+        var extra = new Dictionary<string, string?> { [OpencodeEnvironment.TaskMarkerVariable] = "/somewhere/else" };
+
+        var env = OpencodeEnvironment.Build(TaskDir, isolateHome: false, extra);
+
+        Assert.That(env[OpencodeEnvironment.TaskMarkerVariable], Is.EqualTo(TaskDir), "the agent's processes are found by it when the session ends");
+    }
+
+    [Test]
     public void ShellPrelude_Always_ShiftsRunDirAndPrependsStubsToPath()
     {
         Assert.That(OpencodeEnvironment.ShellPrelude, Does.Contain("run=$1; shift"));

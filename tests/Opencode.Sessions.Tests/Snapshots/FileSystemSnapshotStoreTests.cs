@@ -178,7 +178,10 @@ public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
 
             holder.Kill(entireProcessTree: true);
             await holder.WaitForExitAsync(cancellationToken);
-            Assert.That(await impatient.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken), Is.Not.Null);
+
+            // flock's child (sleep) inherited the locked descriptor and may still be dying: a patient store waits for it.
+            var patient = new FileSystemSnapshotStore(new FileSystemSnapshotStoreOptions { RootDirectory = Root, LockTimeout = TimeSpan.FromSeconds(20) });
+            Assert.That(await patient.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken), Is.Not.Null);
         }
         finally
         {

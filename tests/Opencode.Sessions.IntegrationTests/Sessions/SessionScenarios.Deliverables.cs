@@ -1,0 +1,77 @@
+using Opencode.Sessions.Testing;
+
+namespace Opencode.Sessions.IntegrationTests.Sessions;
+
+/// <content>Deliverables the session must refuse or survive: escapes, strays, bad encodings, failing callbacks.</content>
+public abstract partial class SessionScenarios
+{
+    [Test]
+    [CancelAfter(OneSessionTimeout)]
+    public async Task ExecuteAsync_DeliverablesOutsideDeliverables_SkipsThemWithProgressAndStillFinishes(CancellationToken cancellationToken)
+    {
+        // Arrange: ../ , an absolute path outside the workdir, a symlink under deliverables/ pointing outside, a stray file.
+        var processId = NewProcessId("escape");
+        var outside = TaskDirectoryOf(processId) + "/outside.txt";
+        Script(
+            processId,
+            ScriptedReply.Bash(
+                $"printf 'secret' > ../outside.txt && mkdir -p deliverables && ln -s '{outside}' deliverables/link.txt && printf 'stray' > stray.txt" +
+                $" && printf '%s\\n' 'DELIVERABLE: ../outside.txt' 'DELIVERABLE: {outside}' 'DELIVERABLE: ./deliverables/link.txt' 'DELIVERABLE: ./stray.txt' >> optio.log",
+                "announce bad deliverables"),
+            ScriptedReply.WriteDeliverable("good.md", "good"),
+            ScriptedReply.LogLine("DONE: finished anyway"),
+            ScriptedReply.Text("ok"));
+        var received = new List<Deliverable>();
+        var context = NewContext(processId);
+        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
+
+        // Act
+        await OpencodeTaskFactory.Create(processId, "escape", config).ExecuteAsync(context, cancellationToken);
+
+        // Assert
+        var why = Describe(context, processId);
+        Assert.That(context.Messages, Does.Contain("invalid deliverable path '../outside.txt', skipping"), why);
+        Assert.That(context.Messages, Does.Contain($"invalid deliverable path '{outside}', skipping"), why);
+        Assert.That(context.Messages, Does.Contain("invalid deliverable path './deliverables/link.txt', skipping"), why);
+        Assert.That(context.Messages, Does.Contain("deliverable './stray.txt': not under deliverables/, skipping (malfunction)"), why);
+        Assert.That(context.Messages, Does.Contain("finished anyway"), why);
+        Assert.That(received.Select(d => (d.RelativePath, d.Text)), Is.EqualTo(new[] { ("good.md", "good") }), "only the valid deliverable is called back");
+    }
+
+    [Test]
+    [CancelAfter(OneSessionTimeout)]
+    public async Task ExecuteAsync_NonUtf8DeliverableAndThrowingCallback_SkipsAndSwallowsAndStillFinishes(CancellationToken cancellationToken)
+    {
+        // Arrange
+        var processId = NewProcessId("resilient");
+        Script(
+            processId,
+            ScriptedReply.Bash(
+                "mkdir -p deliverables && printf 'caf\\351 \\377\\376' > deliverables/latin1.txt && printf '%s\\n' 'DELIVERABLE: ./deliverables/latin1.txt' >> optio.log",
+                "announce a latin-1 file"),
+            ScriptedReply.WriteDeliverable("boom.md", "boom"),
+            ScriptedReply.WriteDeliverable("after.md", "after the failure"),
+            ScriptedReply.LogLine("DONE: all announced"),
+            ScriptedReply.Text("ok"));
+        var called = new List<string>();
+        var context = NewContext(processId);
+        var config = CreateConfig(supportsResume: false) with
+        {
+            OnDeliverable = (_, deliverable, _) =>
+            {
+                called.Add(deliverable.RelativePath);
+                return deliverable.RelativePath == "boom.md" ? throw new InvalidOperationException("callback exploded") : Task.CompletedTask;
+            },
+        };
+
+        // Act
+        await OpencodeTaskFactory.Create(processId, "resilient", config).ExecuteAsync(context, cancellationToken);
+
+        // Assert
+        var why = Describe(context, processId);
+        Assert.That(context.Messages, Does.Contain("Deliverable latin1.txt: not valid UTF-8, skipping callback"), why);
+        Assert.That(context.Messages, Does.Contain("OnDeliverable callback raised: callback exploded"), why);
+        Assert.That(called, Is.EqualTo(new[] { "boom.md", "after.md" }), "no callback for the bad file; the session goes on after a throwing callback");
+        Assert.That(context.Messages, Does.Contain("all announced"));
+    }
+}

@@ -1,0 +1,47 @@
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.IntegrationTests.Infrastructure;
+
+namespace Opencode.Sessions.IntegrationTests.Sessions;
+
+/// <summary>The session scenarios over SSH: a real sshd on 127.0.0.1, the task root in the test's temp root.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.Self)]
+public sealed class SshSessionTests : SessionScenarios
+{
+    private SshServerFixture? _server;
+
+    private SshServerFixture Server => _server ?? throw new InvalidOperationException("sshd is not started.");
+
+    [OneTimeSetUp]
+    public async Task StartServerAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        _server = await SshServerFixture.StartAsync(timeout.Token);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServerAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    protected override OpencodeTaskConfig ConfigureHost(OpencodeTaskConfig config) => config with { Ssh = Server.CreateConfig(remoteTaskRoot: TaskRoot) };
+
+    protected override async Task<IHost> ConnectInspectionHostAsync(CancellationToken cancellationToken)
+    {
+        var host = new SshHost(Server.CreateConfig(remoteTaskRoot: TaskRoot), "inspect");
+        try
+        {
+            await host.ConnectAsync(cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+}
