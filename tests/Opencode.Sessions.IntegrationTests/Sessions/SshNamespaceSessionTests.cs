@@ -74,7 +74,17 @@ public sealed class SshNamespaceSessionTests
     public void CreateRoot() => _root = new TempDirectory("ocs-netns-session-");
 
     [TearDown]
-    public void DeleteRoot() => _root?.Dispose();
+    public async Task AssertNothingLeftAsync()
+    {
+        try
+        {
+            await ProcessAssertions.NoProcessUnderAsync(_root!.Path, TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            _root?.Dispose();
+        }
+    }
 
     [Test]
     [CancelAfter(180_000)]
@@ -126,8 +136,6 @@ public sealed class SshNamespaceSessionTests
         Assert.That(probe.OpencodeNamespaces[0], Is.EqualTo(NetworkNamespace.NamespaceOfProcess(server.ProcessId)).And.Not.EqualTo(NetworkNamespace.NamespaceOfProcess(Environment.ProcessId)),
             "opencode ran inside the namespace, behind its own loopback");
         Assert.That(Directory.Exists($"{tasks}/{ProcessId}"), Is.False, "the remote task directory is wiped");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => SessionProcesses.Under(_root.Path).Count == 0, TimeSpan.FromSeconds(5), cancellationToken), Is.True,
-            "no process of the session survives: " + string.Join(", ", SessionProcesses.Under(_root.Path)));
         Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds().Count == 0, TimeSpan.FromSeconds(5), cancellationToken), Is.True, "the control master exited");
     }
 
@@ -141,7 +149,7 @@ public sealed class SshNamespaceSessionTests
         request.Headers.Authorization = AuthenticationHeaderValue.Parse(context.WidgetUpstreamAuth!.ToHeaderValue());
         using var response = await http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        var namespaces = SessionProcesses.Under(workdir).Where(p => p.CommandLine.Contains(" serve ", StringComparison.Ordinal))
+        var namespaces = ProcessAssertions.FindUnder(workdir).Where(p => p.CommandLine.Contains(" serve ", StringComparison.Ordinal))
             .Select(p => NetworkNamespace.NamespaceOfProcess(p.Pid)).ToList();
         return new WidgetProbe(response.StatusCode, response.IsSuccessStatusCode ? JsonNode.Parse(body) as JsonObject : null, anonymous.StatusCode, namespaces);
     }

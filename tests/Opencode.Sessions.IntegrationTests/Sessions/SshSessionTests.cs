@@ -3,10 +3,14 @@ using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Sessions;
 
-/// <summary>The session scenarios over SSH: a real sshd on 127.0.0.1, the task root in the test's temp root.</summary>
+/// <summary>
+/// The session scenarios over SSH: a real sshd on 127.0.0.1, the task root in the test's temp root. The sshd runs on
+/// this machine, so the base's process checks see the remote side. After each test every SSH connection the test made
+/// (the session's and the inspection hosts') must be closed: no control master may outlive its host.
+/// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.Self)]
-public sealed class SshSessionTests : SessionScenarios
+public sealed partial class SshSessionTests : SessionScenarios
 {
     private SshServerFixture? _server;
 
@@ -26,6 +30,23 @@ public sealed class SshSessionTests : SessionScenarios
         {
             await _server.DisposeAsync();
         }
+    }
+
+    [TearDown]
+    public async Task AssertNoConnectionLeftAsync()
+    {
+        IReadOnlyList<int> masters = [];
+        if (await ProcessTable.WaitUntilAsync(() => (masters = Server.ClientMasterProcessIds()).Count == 0, TimeSpan.FromSeconds(5), CancellationToken.None))
+        {
+            return;
+        }
+
+        foreach (var pid in masters)
+        {
+            ProcessTable.Kill(pid);
+        }
+
+        Assert.Fail($"{masters.Count} ssh control master(s) outlived their host: {string.Join(", ", masters.Select(ProcessTable.CommandLine))}");
     }
 
     protected override OpencodeTaskConfig ConfigureHost(OpencodeTaskConfig config) => config with { Ssh = Server.CreateConfig(remoteTaskRoot: TaskRoot) };
