@@ -12,8 +12,8 @@ namespace Opencode.Sessions.Hosting;
 /// <remarks>
 /// <para>
 /// Requirements on the remote: a POSIX <c>/bin/sh</c>, <c>head -c</c>, <c>setsid</c> (util-linux), <c>tail -F</c>,
-/// <c>realpath -m</c> and GNU tar (as on any Linux distribution); shell startup files must not print to standard
-/// output (the same rule scp and rsync impose).
+/// <c>realpath -m</c>, GNU tar and GNU grep (as on any Linux distribution); shell startup files must not print to
+/// standard output (the same rule scp and rsync impose).
 /// </para>
 /// <para>
 /// Scripts are sent over the channel's standard input, never in argv, so paths, arguments and environment values do
