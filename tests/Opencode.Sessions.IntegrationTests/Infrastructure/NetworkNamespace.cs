@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
@@ -130,18 +129,6 @@ internal sealed class NetworkNamespace : IAsyncDisposable
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunProcessAsync(CancellationToken cancellationToken, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Ip) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunProcessAsync(CancellationToken cancellationToken, params string[] arguments) =>
+        ProcessRunner.RunAsync(Ip, arguments, null, cancellationToken);
 }

@@ -233,7 +233,7 @@ public abstract partial class SessionScenarios
     }
 
     /// <summary>While the session is live: the pre-created session through the widget upstream, with and without the password.</summary>
-    private static async Task<(HttpStatusCode, JsonObject?, HttpStatusCode)> ProbeWidgetSessionAsync(RecordingProcessContext context, CancellationToken cancellationToken)
+    internal static async Task<(HttpStatusCode Status, JsonObject? Session, HttpStatusCode Anonymous)> ProbeWidgetSessionAsync(RecordingProcessContext context, CancellationToken cancellationToken)
     {
         var sessionId = context.WidgetData!.IframeSrc.Split('/')[^1];
         using var http = new HttpClient { BaseAddress = context.WidgetUpstream, Timeout = TimeSpan.FromSeconds(15) };

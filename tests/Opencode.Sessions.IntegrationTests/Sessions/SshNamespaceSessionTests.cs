@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.Testing;
@@ -142,16 +141,10 @@ public sealed class SshNamespaceSessionTests
     /// <summary>While the session is live: the widget's session through the upstream (with and without the password), and opencode's network namespace.</summary>
     private static async Task<WidgetProbe> ProbeAsync(RecordingProcessContext context, string workdir, CancellationToken cancellationToken)
     {
-        var sessionId = context.WidgetData!.IframeSrc.Split('/')[^1];
-        using var http = new HttpClient { BaseAddress = context.WidgetUpstream, Timeout = TimeSpan.FromSeconds(15) };
-        using var anonymous = await http.GetAsync($"session/{sessionId}", cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"session/{sessionId}");
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(context.WidgetUpstreamAuth!.ToHeaderValue());
-        using var response = await http.SendAsync(request, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var (status, session, anonymous) = await SessionScenarios.ProbeWidgetSessionAsync(context, cancellationToken);
         var namespaces = ProcessAssertions.FindUnder(workdir).Where(p => p.CommandLine.Contains(" serve ", StringComparison.Ordinal))
             .Select(p => NetworkNamespace.NamespaceOfProcess(p.Pid)).ToList();
-        return new WidgetProbe(response.StatusCode, response.IsSuccessStatusCode ? JsonNode.Parse(body) as JsonObject : null, anonymous.StatusCode, namespaces);
+        return new WidgetProbe(status, session, anonymous, namespaces);
     }
 
     private sealed record WidgetProbe(HttpStatusCode Status, JsonObject? Session, HttpStatusCode AnonymousStatus, IReadOnlyList<string> OpencodeNamespaces);
