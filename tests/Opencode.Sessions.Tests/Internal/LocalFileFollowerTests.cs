@@ -178,6 +178,7 @@ public sealed class LocalFileFollowerTests
         var cut = await follow.NextAsync(cancellationToken);
         var after = await follow.NextAsync(cancellationToken);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        await TestContext.Out.WriteLineAsync($"allocated while following a {lineBytes}-byte line: {allocated} bytes");
 
         // Assert
         Assert.That(cut.Truncated, Is.True);
