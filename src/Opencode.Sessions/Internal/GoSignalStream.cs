@@ -5,7 +5,7 @@ namespace Opencode.Sessions.Internal;
 /// remote script waits for that line before it does anything destructive, so a source that fails before producing
 /// any output (garbage instead of an archive) leaves the remote side untouched.
 /// </summary>
-internal sealed class GoSignalStream : Stream
+internal sealed class GoSignalStream : ForwardOnlyWriteStream
 {
     /// <summary>The line sent before the first byte.</summary>
     public const string Signal = "go";
@@ -15,20 +15,6 @@ internal sealed class GoSignalStream : Stream
     private bool _sent;
 
     public GoSignalStream(Stream inner) => _inner = inner;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -59,9 +45,4 @@ internal sealed class GoSignalStream : Stream
 
     public override void Flush() => _inner.Flush();
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

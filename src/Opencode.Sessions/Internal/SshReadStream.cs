@@ -5,7 +5,7 @@ namespace Opencode.Sessions.Internal;
 /// report is checked, so a failed read or a dropped connection surfaces as an exception instead of a short file.
 /// Disposing early kills the ssh client (and with it the remote reader).
 /// </summary>
-internal sealed class SshReadStream : Stream
+internal sealed class SshReadStream : ForwardOnlyReadStream
 {
     private readonly SshClientProcess _client;
     private readonly Func<SshClientExit, Task<Exception?>> _verify;
@@ -16,20 +16,6 @@ internal sealed class SshReadStream : Stream
     {
         _client = client;
         _verify = verify;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override int Read(byte[] buffer, int offset, int count) =>
@@ -61,16 +47,6 @@ internal sealed class SshReadStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

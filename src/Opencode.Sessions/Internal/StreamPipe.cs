@@ -198,22 +198,8 @@ internal static class StreamPipe
         }
     }
 
-    private sealed class WriterStream(Buffer buffer, CancellationToken pipeToken) : Stream
+    private sealed class WriterStream(Buffer buffer, CancellationToken pipeToken) : ForwardOnlyWriteStream
     {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override void Write(byte[] array, int offset, int count) => buffer.Write(array.AsSpan(offset, count), pipeToken);
 
         public override void Write(ReadOnlySpan<byte> data) => buffer.Write(data, pipeToken);
@@ -233,33 +219,14 @@ internal static class StreamPipe
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public override int Read(byte[] array, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
-    private sealed class ReaderStream(Buffer buffer, CancellationToken pipeToken) : Stream
+    private sealed class ReaderStream(Buffer buffer, CancellationToken pipeToken) : ForwardOnlyReadStream
     {
         private byte[]? _current;
         private int _offset;
         private int _length;
         private bool _ended;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] array, int offset, int count) => Read(array.AsSpan(offset, count));
 
@@ -294,16 +261,6 @@ internal static class StreamPipe
 
             return CopyOut(destination.Span);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] array, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
