@@ -4,7 +4,7 @@ namespace Opencode.Sessions.Internal;
 /// The write-only stream a snapshot store hands to a blob writer: it counts the bytes (for the short-write check),
 /// ignores the writer's dispose (the store owns the inner stream) and refuses writes once the store sealed it.
 /// </summary>
-internal sealed class BlobSinkStream : Stream
+internal sealed class BlobSinkStream : ForwardOnlyWriteStream
 {
     private readonly Stream _inner;
     private bool _sealed;
@@ -14,13 +14,7 @@ internal sealed class BlobSinkStream : Stream
     /// <summary>Gets how many bytes were written.</summary>
     public long BytesWritten { get; private set; }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_sealed;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -56,12 +50,6 @@ internal sealed class BlobSinkStream : Stream
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void ThrowIfSealed() => ObjectDisposedException.ThrowIf(_sealed, this);
 }

@@ -1,18 +1,10 @@
 namespace Opencode.Sessions.Internal;
 
 /// <summary>A read-only pass-through stream that counts the bytes read (for short-write and empty-source checks).</summary>
-internal sealed class CountingReadStream(Stream inner) : Stream
+internal sealed class CountingReadStream(Stream inner) : ForwardOnlyReadStream
 {
     /// <summary>Gets how many bytes were read so far.</summary>
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -38,14 +30,4 @@ internal sealed class CountingReadStream(Stream inner) : Stream
         BytesRead += read;
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

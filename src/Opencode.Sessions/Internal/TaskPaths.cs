@@ -36,6 +36,10 @@ internal static partial class TaskPaths
         ?? Path.Combine(NonEmpty(Environment.GetEnvironmentVariable("XDG_DATA_HOME")) ?? Path.Combine(Home(), ".local", "share"), "opencode-sessions");
 
     /// <summary>The cache root: <c>$OPENCODE_SESSIONS_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/opencode-sessions</c>, else <c>~/.cache/opencode-sessions</c>.</summary>
+    /// <remarks>
+    /// The installer resolves the same rule in shell on the host (<c>OpencodeInstallScripts</c>); keep both in step.
+    /// The integration tests' opencode locator uses this one.
+    /// </remarks>
     public static string CacheRoot() =>
         NonEmpty(Environment.GetEnvironmentVariable(CacheRootVariable))
         ?? Path.Combine(NonEmpty(Environment.GetEnvironmentVariable("XDG_CACHE_HOME")) ?? Path.Combine(Home(), ".cache"), "opencode-sessions");

@@ -50,7 +50,10 @@ internal static class OpencodeEnvironment
     public static string RunDirectory(string taskDirectory) => HostPath.Combine(taskDirectory, "run");
 
     /// <summary>The password file: <c>&lt;taskdir&gt;/run/.opencode-password</c>.</summary>
-    public static string PasswordFile(string taskDirectory) => HostPath.Combine(RunDirectory(taskDirectory), ".opencode-password");
+    public static string PasswordFile(string taskDirectory) => HostPath.Combine(RunDirectory(taskDirectory), PasswordFileName);
+
+    /// <summary>The password file's name.</summary>
+    public const string PasswordFileName = ".opencode-password";
 
     /// <summary>The isolated home directory: <c>&lt;taskdir&gt;/home</c>.</summary>
     public static string HomeDirectory(string taskDirectory) => HostPath.Combine(taskDirectory, "home");

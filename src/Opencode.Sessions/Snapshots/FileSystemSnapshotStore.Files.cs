@@ -157,6 +157,12 @@ public sealed partial class FileSystemSnapshotStore
     private async Task CollectOrphansAsync(string processId, CancellationToken cancellationToken)
     {
         var (records, anyUnreadable) = await ReadRecordsAsync(processId, cancellationToken).ConfigureAwait(false);
+        CollectOrphans(processId, records, anyUnreadable);
+    }
+
+    /// <summary>Deletes temporary files and blobs no live record references (blobs only when every record was readable).</summary>
+    private void CollectOrphans(string processId, IEnumerable<SnapshotRecord> records, bool anyUnreadable)
+    {
         var referenced = records.SelectMany(r => new[] { r.SessionBlobId, r.WorkdirBlobId }).ToHashSet(StringComparer.Ordinal);
         foreach (var directory in new[] { RecordsDirectory(processId), BlobsDirectory(processId) })
         {

@@ -143,7 +143,7 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
         var processLock = await AcquireLockAsync(processId, cancellationToken).ConfigureAwait(false);
         await using (processLock.ConfigureAwait(false))
         {
-            var (records, _) = await ReadRecordsAsync(processId, cancellationToken).ConfigureAwait(false);
+            var (records, anyUnreadable) = await ReadRecordsAsync(processId, cancellationToken).ConfigureAwait(false);
             var pruned = records.Skip(keep).ToArray();
             if (pruned.Length > 0)
             {
@@ -162,7 +162,8 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
                 }
             }
 
-            await CollectOrphansAsync(processId, cancellationToken).ConfigureAwait(false);
+            // The records are known here: no second read of the records directory.
+            CollectOrphans(processId, records.Take(keep), anyUnreadable);
             return pruned;
         }
     }

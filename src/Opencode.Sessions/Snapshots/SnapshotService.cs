@@ -93,7 +93,6 @@ internal sealed class SnapshotService
         SnapshotRecord record;
         try
         {
-            await host.RemoveFileAsync(scratch, cancellationToken).ConfigureAwait(false); // left over by a crashed run
             await exportSession(scratch, cancellationToken).ConfigureAwait(false);
             record = await Store.SaveAsync(
                 draft,

@@ -13,7 +13,8 @@ public static class WorkdirExclusions
     /// Names at the root of the work directory that never enter a snapshot, whatever the exclude list says
     /// (credentials and transient scratch files of the harness itself).
     /// </summary>
-    public static IReadOnlyList<string> AlwaysExcludedAtRoot { get; } = [".opencode-password", ".opencode-export.json", ".opencode-import.json"];
+    public static IReadOnlyList<string> AlwaysExcludedAtRoot { get; } = 
+        [Opencode.OpencodeEnvironment.PasswordFileName, SnapshotService.ExportScratchName, SnapshotService.ImportScratchName];
 
     /// <summary>Returns the effective exclude list: the configured one, or <see cref="Defaults"/> when it is <see langword="null"/>.</summary>
     /// <param name="configured">The configured list; empty means nothing is excluded.</param>

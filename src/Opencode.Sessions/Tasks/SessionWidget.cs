@@ -1,4 +1,5 @@
 using System.Text;
+using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions;
 
@@ -10,7 +11,7 @@ internal static class SessionWidget
 
     /// <summary>opencode's directory route segment: URL-safe base64 of the UTF-8 path, padding removed.</summary>
     public static string EncodeDirectory(string directory) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(directory)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.Encode(Encoding.UTF8.GetBytes(directory));
 
     public static WidgetData CreateData(string workDirectory, string sessionId) =>
         new(

@@ -166,13 +166,18 @@ public sealed class OpencodeInstallerIntegrationTests
     [CancelAfter(60000)]
     public async Task OpencodeInstallation_CheckOnly_ReturnsTheExecutableTheTestsUse(CancellationToken cancellationToken)
     {
+        var overridden = Environment.GetEnvironmentVariable(TestOpencode.Variable) is { Length: > 0 };
         var expected = TestOpencode.ExecutablePath;
-        if (Environment.GetEnvironmentVariable(TestOpencode.Variable) is { Length: > 0 })
-        {
-            Assert.Ignore($"{TestOpencode.Variable} overrides the cache; nothing to compare.");
-        }
 
         var path = await OpencodeInstallation.EnsureInstalledAsync(installIfMissing: false, cancellationToken: cancellationToken);
+
+        Assert.That(File.Exists(path), Is.True, $"the installer returned '{path}', which does not exist");
+        if (overridden)
+        {
+            // The tests use a custom binary; the installer still resolves a real one from PATH or the cache.
+            TestContext.Out.WriteLine($"{TestOpencode.Variable} is set: the cache-layout comparison with the test locator is not possible.");
+            return;
+        }
 
         Assert.That(path, Is.EqualTo(expected), "the library's installer and the test locator agree on the cache layout");
     }

@@ -115,7 +115,7 @@ public sealed partial class SshSessionTests
         var ssh = (SshConnectionException)error!;
         Assert.That(ssh.Kind, Is.EqualTo(SshFailureKind.ConnectionLost));
         Assert.That(ssh.Message, Does.Contain($"{Server.User}@{Server.Host}:{Server.Port}").And.Contain("the connection was lost"));
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "the drop is noticed at once, not after keep-alive timeouts");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the drop is noticed at once, not after keep-alive timeouts (tens of seconds more)");
         Assert.That(await ProcessTable.WaitUntilAsync(() => OpencodeServersOf(processId).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,
             "the host killed opencode when its channel closed");
         Assert.That(await ProcessTable.WaitUntilAsync(() => FindProcessesUnder(TaskDirectoryOf(processId)).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,

@@ -101,13 +101,16 @@ public sealed class StreamPipeTests
             {
                 for (var i = 0; i < 100; i++)
                 {
-                    await pipe.WriteAsync(new byte[64 * 1024], token);
+                    var chunk = new byte[64 * 1024];
+                    Array.Fill(chunk, (byte)(i + 1));
+                    await pipe.WriteAsync(chunk, token);
                 }
             },
             (pipe, token) => pipe.ReadExactlyAsync(firstBytes, token).AsTask(),
             cancellationToken);
 
-        Assert.Pass("the producer was released when the consumer stopped");
+        // Completing at all proves the producer was released when the consumer stopped reading.
+        Assert.That(firstBytes, Is.EqualTo(new byte[] { 1, 1, 1, 1 }), "the consumer read the producer's first bytes");
     }
 
     [Test]

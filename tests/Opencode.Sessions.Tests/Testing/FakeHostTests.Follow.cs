@@ -16,6 +16,7 @@ public sealed partial class FakeHostTests
         var host = new FakeHost();
         var log = host.WorkDirectory + "/optio.log";
         var received = new List<FollowedLine>();
+        var firstLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var secondLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var following = Task.Run(
             async () =>
@@ -25,6 +26,11 @@ public sealed partial class FakeHostTests
                     lock (received)
                     {
                         received.Add(line);
+                        if (received.Count == 1)
+                        {
+                            firstLine.TrySetResult();
+                        }
+
                         if (received.Count == 2)
                         {
                             secondLine.TrySetResult();
@@ -38,7 +44,8 @@ public sealed partial class FakeHostTests
         await Task.Delay(20, cancellationToken);
         host.AppendToFile(log, "STATUS: 10% sta");
         host.AppendToFile(log, "rting\r\nDONE");
-        await Task.Delay(20, cancellationToken);
+        await firstLine.Task.WaitAsync(cancellationToken);
+        await Task.Delay(20, cancellationToken); // a DONE wrongly emitted without its newline would arrive now
         lock (received)
         {
             Assert.That(received.Select(l => l.Text), Is.EqualTo(new[] { "STATUS: 10% starting" }), "DONE has no newline yet");
