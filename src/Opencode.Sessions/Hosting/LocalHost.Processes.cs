@@ -1,4 +1,5 @@
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Opencode;
 
 namespace Opencode.Sessions.Hosting;
 
@@ -20,7 +21,13 @@ public sealed partial class LocalHost
 
         // A child of this process is not a group leader, so setsid(1) calls setsid(2) and execs in place: the pid we get
         // is the new session's and group's id, and the whole tree below it can be signalled at once.
-        var info = CreateStartInfo(SetsidPath, new[] { startInfo.FileName }.Concat(startInfo.Arguments), startInfo.WorkingDirectory ?? DefaultWorkingDirectory(), startInfo.Environment);
+        // Between setsid and the program sits a watchdog wrapper: it holds the read end of a pipe whose write end only
+        // this process holds, so if this process dies (even SIGKILLed) the group and the task's marked processes die too.
+        string? taskDirectory = null;
+        startInfo.Environment?.TryGetValue(OpencodeEnvironment.TaskMarkerVariable, out taskDirectory);
+        var program = ParentWatchdog.GroupArguments(new[] { startInfo.FileName }.Concat(startInfo.Arguments), taskDirectory);
+        var info = CreateStartInfo(SetsidPath, new[] { "/bin/sh" }.Concat(program), startInfo.WorkingDirectory ?? DefaultWorkingDirectory(), startInfo.Environment);
+        info.RedirectStandardInput = true;
         var process = LocalHostProcess.Start(info, startInfo, _logger);
         lock (_processes)
         {

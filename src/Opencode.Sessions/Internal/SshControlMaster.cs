@@ -64,14 +64,17 @@ internal sealed class SshControlMaster : IAsyncDisposable
     {
         var directory = CreateControlDirectory();
         var commandLine = new SshCommandLine(config, Path.Combine(directory, "cm"));
-        var info = new ProcessStartInfo(config.SshExecutable)
+        // The master runs under a watchdog wrapper that keeps its pid (exec) and holds its standard input, a pipe only
+        // this process writes to: if this process dies, even SIGKILLed, the master is stopped and, with it, every
+        // session multiplexed over it. The write end stays open until the master is disposed.
+        var info = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in commandLine.Master())
+        foreach (var argument in ParentWatchdog.ProcessArguments(new[] { config.SshExecutable }.Concat(commandLine.Master())))
         {
             info.ArgumentList.Add(argument);
         }
@@ -79,6 +82,11 @@ internal sealed class SshControlMaster : IAsyncDisposable
         var process = new Process { StartInfo = info };
         try
         {
+            if (ResolveExecutable(config.SshExecutable) is null)
+            {
+                throw new Win32Exception(2, "No such file or directory");
+            }
+
             process.Start();
         }
         catch (Win32Exception ex)
@@ -88,7 +96,6 @@ internal sealed class SshControlMaster : IAsyncDisposable
             throw new SshConnectionException(SshFailureKind.Other, config.ToString(), $"the ssh client '{config.SshExecutable}' could not be started: {ex.Message}; install openssh-client or set SshConfig.SshExecutable", innerException: ex);
         }
 
-        process.StandardInput.Close();
         var master = new SshControlMaster(process, directory, commandLine, config.SshExecutable, config.ToString());
         try
         {
@@ -245,6 +252,22 @@ internal sealed class SshControlMaster : IAsyncDisposable
         {
             // The pipe closed under us.
         }
+    }
+
+    /// <summary>Finds an executable the way <c>execvp</c> does (a name with a slash as is, else along PATH).</summary>
+    /// <returns>Its path, or <see langword="null"/> when there is none.</returns>
+    private static string? ResolveExecutable(string name)
+    {
+        static bool IsExecutable(string path) =>
+            File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            return IsExecutable(name) ? name : null;
+        }
+
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, name)).FirstOrDefault(IsExecutable);
     }
 
     private static string CreateControlDirectory()

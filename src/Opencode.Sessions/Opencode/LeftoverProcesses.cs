@@ -22,7 +22,7 @@ internal static class LeftoverProcesses
     /// <c>$1</c> = the task directory, <c>$2</c> = <c>TERM</c> or <c>KILL</c>, <c>$3</c> = tenths of a second between
     /// SIGTERM and SIGKILL. Prints how many processes were signalled.
     /// </summary>
-    private static readonly string Script = $$"""
+    internal static readonly string Script = $$"""
         marker="{{OpencodeEnvironment.TaskMarkerVariable}}=$1"
         if [ ! -d /proc/self ]; then echo 0; exit 0; fi
         list() { grep -slzFx -e "$marker" /proc/[0-9]*/environ 2>/dev/null | sed -n 's,^/proc/\([0-9][0-9]*\)/environ$,\1,p'; }

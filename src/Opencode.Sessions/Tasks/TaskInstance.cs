@@ -40,6 +40,9 @@ public sealed class TaskInstance
     /// <exception cref="AgentReportedErrorException">The agent wrote an ERROR line.</exception>
     /// <exception cref="OpencodeExitedException">opencode exited before the agent wrote DONE.</exception>
     /// <exception cref="OperationCanceledException">The session was cancelled.</exception>
+    /// <exception cref="TaskAlreadyRunningException">
+    /// Another execution of this process id still runs on the same host (it holds the task lock); it was left untouched.
+    /// </exception>
     /// <exception cref="Hosting.SshConnectionException">
     /// The SSH host (<see cref="OpencodeTaskConfig.Ssh"/>) could not be reached, refused the key, presented an unknown
     /// or changed host key, or the connection dropped during the session (<see cref="Hosting.SshConnectionException.Kind"/>

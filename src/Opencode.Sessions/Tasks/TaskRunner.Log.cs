@@ -32,5 +32,14 @@ internal sealed partial class TaskRunner
 
         [LoggerMessage(EventId = 108, EventName = "CaptureFailed", Level = LogLevel.Error, Message = "Snapshot capture failed; the task directory {TaskDirectory} is kept")]
         public static partial void CaptureFailed(ILogger logger, string taskDirectory, Exception exception);
+
+        [LoggerMessage(EventId = 140, EventName = "EarlierRunProcessesStopped", Level = LogLevel.Warning, Message = "Process {ProcessId}: stopped {Count} process(es) an earlier run left running in {TaskDirectory} on {Host}")]
+        public static partial void EarlierRunProcessesStopped(ILogger logger, string processId, int count, string taskDirectory, string host);
+
+        [LoggerMessage(EventId = 141, EventName = "TaskAlreadyRunning", Level = LogLevel.Warning, Message = "Process {ProcessId}: another run holds the task lock on {Host}; this run was refused")]
+        public static partial void TaskAlreadyRunning(ILogger logger, string processId, string host);
+
+        [LoggerMessage(EventId = 142, EventName = "TaskLockSkipped", Level = LogLevel.Debug, Message = "Process {ProcessId}: the host {Host} ({HostType}) has no task lock; concurrent runs are not detected")]
+        public static partial void TaskLockSkipped(ILogger logger, string processId, string host, string hostType);
     }
 }

@@ -76,6 +76,7 @@ internal sealed partial class TaskRunner
                 await StepAsync("release opencode", () => _server.DisposeAsync().AsTask()).ConfigureAwait(false);
             }
 
+            await StepAsync("release the task lock", ReleaseTaskLockAsync).ConfigureAwait(false);
             await StepAsync("disconnect", () => _host.DisposeAsync().AsTask()).ConfigureAwait(false);
         }
 

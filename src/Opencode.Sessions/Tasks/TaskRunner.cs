@@ -75,6 +75,8 @@ internal sealed partial class TaskRunner
 
             _host = CreateHost();
             await Host.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await LockTaskAsync(cancellationToken).ConfigureAwait(false);
+            await StopEarlierRunProcessesAsync(cancellationToken).ConfigureAwait(false);
             await PreserveLeftoverTaskDirectoryAsync(cancellationToken).ConfigureAwait(false);
             _ownsTaskDirectory = true;
             await Host.SetupWorkdirAsync(cancellationToken).ConfigureAwait(false);
