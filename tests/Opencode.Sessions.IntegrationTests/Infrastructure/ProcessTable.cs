@@ -90,6 +90,23 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>Live (non-zombie) processes whose environment holds exactly <paramref name="entry"/> (<c>NAME=value</c>).</summary>
+    public static IReadOnlyList<int> WithEnvironmentEntry(string entry) =>
+        AllPids().Where(pid => IsAlive(pid) && Environment(pid).Contains(entry)).ToList();
+
+    /// <summary>The environment entries of <paramref name="pid"/> (empty when unreadable or gone).</summary>
+    public static IReadOnlyList<string> Environment(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>The current directory of <paramref name="pid"/> (ending " (deleted)" when it was removed), or "" when unreadable.</summary>
     public static string WorkingDirectory(int pid)
     {

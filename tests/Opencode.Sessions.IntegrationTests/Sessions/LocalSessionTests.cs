@@ -9,6 +9,8 @@ public sealed class LocalSessionTests : SessionScenarios
 {
     protected override OpencodeTaskConfig ConfigureHost(OpencodeTaskConfig config) => config with { TaskRoot = TaskRoot };
 
+    private protected override IEnumerable<string> JobRunnerHostArguments() => [];
+
     protected override Task<IHost> ConnectInspectionHostAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IHost>(new LocalHost("inspect", TaskRoot));
 }

@@ -51,6 +51,9 @@ public sealed partial class SshSessionTests : SessionScenarios
 
     protected override OpencodeTaskConfig ConfigureHost(OpencodeTaskConfig config) => config with { Ssh = Server.CreateConfig(remoteTaskRoot: TaskRoot) };
 
+    private protected override IEnumerable<string> JobRunnerHostArguments() =>
+        [Server.Host, Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Server.User, Server.IdentityFile, Server.KnownHostsFile];
+
     protected override async Task<IHost> ConnectInspectionHostAsync(CancellationToken cancellationToken)
     {
         var host = new SshHost(Server.CreateConfig(remoteTaskRoot: TaskRoot), "inspect");
