@@ -30,6 +30,7 @@ if (args.Length == 9)
 {
     config = config with
     {
+        TaskRoot = null,
         Ssh = new SshConfig(args[4])
         {
             Port = int.Parse(args[5], CultureInfo.InvariantCulture),
