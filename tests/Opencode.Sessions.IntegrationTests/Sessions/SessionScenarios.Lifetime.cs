@@ -21,7 +21,7 @@ public abstract partial class SessionScenarios
     private protected abstract IEnumerable<string> JobRunnerHostArguments();
 
     [Test]
-    [CancelAfter(TwoSessionTimeout)]
+    [CancelAfter(TwoSessionTimeout + OneSessionTimeout)]
     public async Task Lifetime_JobRunnerSigkilled_NothingItStartedSurvivesAndTheNextRunSucceeds(CancellationToken cancellationToken)
     {
         var processId = NewProcessId("sigkill");
@@ -96,7 +96,7 @@ public abstract partial class SessionScenarios
     }
 
     [Test]
-    [CancelAfter(TwoSessionTimeout)]
+    [CancelAfter(TwoSessionTimeout + OneSessionTimeout)]
     public async Task Lifetime_SecondExecutionOfARunningProcessId_FailsFastAndLeavesTheFirstToFinishWithItsSnapshot(CancellationToken cancellationToken)
     {
         var processId = NewProcessId("twice");
@@ -118,6 +118,7 @@ public abstract partial class SessionScenarios
         var watch = Stopwatch.StartNew();
         var refused = await CatchAsync(() => OpencodeTaskFactory.Create(processId, processId, config).ExecuteAsync(secondContext, secondBound.Token));
         watch.Stop();
+        TestContext.Out.WriteLine($"the second execution was refused after {watch.ElapsedMilliseconds} ms");
         Assert.That(refused, Is.TypeOf<TaskAlreadyRunningException>(), $"the second execution: {refused}");
         var error = (TaskAlreadyRunningException)refused!;
         Assert.That(error.ProcessId, Is.EqualTo(processId));
