@@ -103,6 +103,38 @@ public sealed class WorkdirPathEscapeTests(bool withoutOpenat2)
     }
 
     [Test]
+    [CancelAfter(20_000)]
+    public async Task Escape2_SwappedForSymlinkAfterItWasAnnouncedAndQueued_OutsideContentNeverDelivered(CancellationToken cancellationToken)
+    {
+        // Arrange: the fetch loop is parked in the first callback while the second deliverable is announced (and, on the
+        // old code, validated as a regular file); then the agent swaps it for a link to an outside file.
+        var path = Path.Combine(Workdir, "deliverables", "late.txt");
+        File.WriteAllText(path, "genuine late");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivered = new ConcurrentQueue<Deliverable>();
+        var progress = new ConcurrentQueue<(int?, string?)>();
+        await using var driver = new ProtocolDriver(_host, new HookContext(CreateContext(progress).Object, _host), async (_, d, ct) =>
+        {
+            delivered.Enqueue(d);
+            if (d.RelativePath == "out.txt")
+            {
+                await gate.Task.WaitAsync(ct);
+            }
+        }, new RecordingLogger());
+
+        // Act
+        await driver.RunAsync(Source("DELIVERABLE: deliverables/out.txt", "DELIVERABLE: deliverables/late.txt", "DONE"), cancellationToken);
+        File.Delete(path);
+        File.CreateSymbolicLink(path, _outside);
+        gate.SetResult();
+        await driver.DrainAsync(cancellationToken);
+
+        // Assert
+        Assert.That(delivered.Select(d => d.Text), Is.EqualTo(new[] { "genuine" }));
+        Assert.That(progress.Select(p => p.Item2), Does.Contain("Deliverable late.txt: refused, it goes through a symbolic link; skipping"));
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task Escape2_RaceLoopSwappingFileAndSymlink_OpenerNeverReturnsOutsideContent(CancellationToken cancellationToken)
     {
