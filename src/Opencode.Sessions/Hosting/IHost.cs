@@ -43,7 +43,10 @@ public interface IHost : IAsyncDisposable
     /// <returns>A task that completes when the file is in place.</returns>
     Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken);
 
-    /// <summary>Opens a file on the host for reading, as a stream.</summary>
+    /// <summary>
+    /// Opens a file on the host for reading, as a stream. For paths the application chose; files the agent controls
+    /// (anything in the work directory) are read with <see cref="OpenWorkdirFileAsync"/>, which follows no link.
+    /// </summary>
     /// <param name="path">Absolute path.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A readable stream the caller disposes.</returns>
