@@ -105,8 +105,8 @@ public sealed class HookContext
     /// <param name="silent">When <see langword="false"/>, reports <c>Reading &lt;name&gt;...</c> as progress.</param>
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The bytes.</returns>
-    /// <exception cref="FileNotFoundException">The file does not exist (outside the work directory).</exception>
-    /// <exception cref="UnsafeWorkdirPathException">A file beneath the work directory was refused (a link, not a regular file, a hard link, missing).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UnsafeWorkdirPathException">A file beneath the work directory was refused (a link, not a regular file, a hard link).</exception>
     public async Task<byte[]> ReadFromHostAsync(string path, bool silent = false, CancellationToken cancellationToken = default)
     {
         var absolute = await ResolveTargetAsync(path, cancellationToken).ConfigureAwait(false);
@@ -115,9 +115,19 @@ public sealed class HookContext
             ReportProgress(null, $"Reading {HostPath.GetFileName(absolute)}...");
         }
 
-        var stream = WorkdirRelative(absolute) is { } relative
-            ? await Host.OpenWorkdirFileAsync(relative, cancellationToken).ConfigureAwait(false)
-            : await Host.OpenReadAsync(absolute, cancellationToken).ConfigureAwait(false);
+        Stream stream;
+        try
+        {
+            stream = WorkdirRelative(absolute) is { } relative
+                ? await Host.OpenWorkdirFileAsync(relative, cancellationToken).ConfigureAwait(false)
+                : await Host.OpenReadAsync(absolute, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnsafeWorkdirPathException ex) when (ex.Reason == UnsafeWorkdirPathReason.NotFound)
+        {
+            // A missing file stays the FileNotFoundException hooks already handle.
+            throw new FileNotFoundException($"'{absolute}' does not exist on {Host.DisplayName}.", absolute, ex);
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             using var buffer = new MemoryStream();
