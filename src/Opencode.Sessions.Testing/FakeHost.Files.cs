@@ -300,5 +300,8 @@ public sealed partial class FakeHost
         public byte[] Content { get; set; } = content;
 
         public UnixFileMode Mode { get; } = mode;
+
+        /// <summary>Gets or sets the number of names the file has (<see cref="AddHardLink"/>).</summary>
+        public int LinkCount { get; set; } = 1;
     }
 }

@@ -43,12 +43,40 @@ public interface IHost : IAsyncDisposable
     /// <returns>A task that completes when the file is in place.</returns>
     Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken);
 
-    /// <summary>Opens a file on the host for reading, as a stream.</summary>
+    /// <summary>
+    /// Opens a file on the host for reading, as a stream. For paths the application chose; files the agent controls
+    /// (anything in the work directory) are read with <see cref="OpenWorkdirFileAsync"/>, which follows no link.
+    /// </summary>
     /// <param name="path">Absolute path.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A readable stream the caller disposes.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a file the agent controls — one beneath the work directory — for reading, resolved by descriptor so that it
+    /// cannot be raced: no component may be a symbolic link (symlinks inside the work directory are not followed
+    /// either), the file must be a regular file with a single hard link, and the stream reads the very file that was
+    /// checked. Opening never blocks (a FIFO is refused at once).
+    /// </summary>
+    /// <param name="relativePath">A path relative to the work directory, without <c>..</c> segments (<c>deliverables/out.txt</c>).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A readable stream the caller disposes.</returns>
+    /// <exception cref="UnsafeWorkdirPathException">The path was refused; <see cref="UnsafeWorkdirPathException.Reason"/> says why (also <see cref="UnsafeWorkdirPathReason.NotFound"/>).</exception>
+    Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a file beneath the work directory atomically without following any link the agent made: parent
+    /// directories are created (0700) and entered by descriptor, never through a symbolic link; the content goes to a
+    /// temporary file in the same directory, which is renamed over the target (a symlink there is replaced, not followed).
+    /// </summary>
+    /// <param name="relativePath">A path relative to the work directory, without <c>..</c> segments.</param>
+    /// <param name="content">The content, read to its end and streamed (never buffered whole).</param>
+    /// <param name="mode">Unix permissions of the new file, or <see langword="null"/> for the default (0600).</param>
+    /// <param name="cancellationToken">A token to cancel the operation; no partial target is left behind.</param>
+    /// <returns>A task that completes when the file is in place.</returns>
+    /// <exception cref="UnsafeWorkdirPathException">The path was refused; <see cref="UnsafeWorkdirPathException.Reason"/> says why.</exception>
+    Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken);
 
     /// <summary>Removes a file; a missing file is not an error.</summary>
     /// <param name="path">Absolute path.</param>

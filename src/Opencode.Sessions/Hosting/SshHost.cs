@@ -13,7 +13,11 @@ namespace Opencode.Sessions.Hosting;
 /// <para>
 /// Requirements on the remote: a POSIX <c>/bin/sh</c>, <c>head -c</c>, <c>setsid</c> (util-linux), <c>tail -F</c>,
 /// <c>realpath -m</c>, GNU tar and GNU grep (as on any Linux distribution); shell startup files must not print to
-/// standard output (the same rule scp and rsync impose).
+/// standard output (the same rule scp and rsync impose). Reading and writing agent-controlled files in the work
+/// directory (deliverables, hook helpers: <see cref="OpenWorkdirFileAsync"/>, <see cref="WriteWorkdirFileAsync"/>) also
+/// needs <c>perl</c> (essential on Debian, present on nearly every Linux): POSIX sh cannot walk a path by descriptor,
+/// so a small perl helper does it on the host; without perl those calls fail with a <see cref="HostCommandException"/>
+/// whose message says perl is missing.
 /// </para>
 /// <para>
 /// Scripts are sent over the channel's standard input, never in argv, so paths, arguments and environment values do

@@ -58,6 +58,24 @@ internal static class UnixSafeIo
         }
     }
 
+    /// <summary><c>fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)</c>: the status of an entry of an open directory, not followed.</summary>
+    public static UnixFileStatus LinkStatusAt(SafeFileHandle directory, string name)
+    {
+        var added = false;
+        try
+        {
+            directory.DangerousAddRef(ref added);
+            return Statx(checked((int)directory.DangerousGetHandle()), name, AtSymlinkNoFollow, name);
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Opens <paramref name="path"/> read-only without following a final symlink and without blocking on FIFOs.</summary>
     public static SafeFileHandle OpenReadNoFollow(string path, bool directory = false)
     {
@@ -136,14 +154,16 @@ internal static class UnixSafeIo
             LastWriteTime: DateTimeOffset.FromUnixTimeSeconds(MemoryMarshal.Read<long>(span[112..])).AddTicks(MemoryMarshal.Read<uint>(span[120..]) / 100));
     }
 
-    private static int NoFollowFlag() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+    /// <summary><c>O_NOFOLLOW</c> for this architecture.</summary>
+    internal static int NoFollowFlag() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 or Architecture.X86 => 0x20000,
         Architecture.Arm64 or Architecture.Arm => 0x8000,
         var other => throw new PlatformNotSupportedException($"O_NOFOLLOW is not known for {other}; refusing to open untrusted files."),
     };
 
-    private static int DirectoryFlag() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+    /// <summary><c>O_DIRECTORY</c> for this architecture.</summary>
+    internal static int DirectoryFlag() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 or Architecture.X86 => 0x10000,
         Architecture.Arm64 or Architecture.Arm => 0x4000,

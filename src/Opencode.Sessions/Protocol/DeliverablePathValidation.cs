@@ -3,7 +3,7 @@ namespace Opencode.Sessions.Protocol;
 /// <summary>The result of validating a deliverable path (lifecycle §4.3).</summary>
 /// <param name="Status">The verdict.</param>
 /// <param name="AnnouncedPath">The path as the agent wrote it.</param>
-/// <param name="HostPath">The absolute, symlink-resolved path on the host (also set for rejected paths).</param>
+/// <param name="HostPath">The absolute, lexically normalised path on the host (also set for rejected paths).</param>
 /// <param name="RelativePath">
 /// For <see cref="DeliverablePathStatus.Valid"/>: the path relative to <c>deliverables/</c> with <c>/</c> separators
 /// (<c>out.txt</c>, <c>sub/foo.md</c>); otherwise <see langword="null"/>.

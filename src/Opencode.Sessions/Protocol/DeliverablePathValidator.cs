@@ -4,17 +4,19 @@ using Opencode.Sessions.Internal;
 namespace Opencode.Sessions.Protocol;
 
 /// <summary>
-/// Validates paths announced by <c>DELIVERABLE:</c> lines (lifecycle §4.3). Paths are resolved with
-/// <see cref="IHost.ResolveRealPathAsync"/>, that is on the host itself, so symlinks on a remote host are resolved
-/// there and cannot smuggle a file from outside the work directory.
+/// Checks paths announced by <c>DELIVERABLE:</c> lines (lifecycle §4.3) <em>lexically</em>: the path is normalised as
+/// text and must name something strictly under <c>&lt;workdir&gt;/deliverables/</c>. Nothing on the host is resolved
+/// or trusted here — the file is later opened beneath the work directory by descriptor
+/// (<see cref="IHost.OpenWorkdirFileAsync"/>), which refuses every symbolic link, special file and hard link, so there
+/// is no separate check a swap could race.
 /// </summary>
 /// <remarks>
-/// An absolute path is accepted when it resolves under <c>deliverables/</c> (agents' tools often write absolute
-/// paths); a relative one is taken relative to the resolved work directory. The deliverables directory itself, a
-/// sibling such as <c>deliverables_other/</c>, and anything resolving outside the work directory are rejected.
-/// The work directory and <c>deliverables/</c> are resolved once, on the first deliverable, and kept: a symlink the
-/// agent swaps in later cannot widen what is accepted, and each further deliverable costs one host call (a command
-/// per call on an SSH host) instead of three.
+/// An absolute path is accepted when it lies under the work directory as the host names it, or as its real path (the
+/// agent sees the real path when the task root is reached through a symlink; that one lookup is made once, and only
+/// for an absolute path that needs it). <c>..</c> is applied as text: <c>deliverables/missing/../x</c> is
+/// <c>deliverables/x</c>, which is then opened without following links, so a missing component or a link before
+/// <c>..</c> cannot lead anywhere else; a <c>..</c> that leaves <c>deliverables/</c> is refused. The deliverables
+/// directory itself and a sibling such as <c>deliverables_other/</c> are refused too.
 /// </remarks>
 internal sealed class DeliverablePathValidator
 {
@@ -22,8 +24,7 @@ internal sealed class DeliverablePathValidator
     public const string DeliverablesDirectoryName = "deliverables";
 
     private readonly IHost _host;
-    private string? _workdir;
-    private string? _deliverablesRoot;
+    private string? _realWorkdir;
 
     public DeliverablePathValidator(IHost host)
     {
@@ -31,32 +32,47 @@ internal sealed class DeliverablePathValidator
         _host = host;
     }
 
-    /// <summary>Resolves and checks one announced path.</summary>
+    /// <summary>Checks one announced path.</summary>
     /// <param name="announcedPath">The path from the <c>DELIVERABLE:</c> line (non-empty).</param>
-    /// <param name="cancellationToken">A token to cancel the host calls.</param>
-    /// <returns>The verdict, with the resolved host path and, when valid, the path relative to <c>deliverables/</c>.</returns>
+    /// <param name="cancellationToken">A token to cancel the one host call an absolute path may need.</param>
+    /// <returns>The verdict, with the host path and, when valid, the path relative to <c>deliverables/</c>.</returns>
     public async Task<DeliverablePathValidation> ValidateAsync(string announcedPath, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(announcedPath);
-        var workdir = _workdir ??= await ResolveAsync(_host.WorkDirectory, cancellationToken).ConfigureAwait(false);
-        var candidate = announcedPath.StartsWith('/') ? announcedPath : HostPath.Combine(workdir, announcedPath);
-        var resolved = await ResolveAsync(candidate, cancellationToken).ConfigureAwait(false);
-        if (!HostPath.IsUnder(resolved, workdir))
+        var workdir = HostPath.Normalize(_host.WorkDirectory);
+        string relative;
+        if (announcedPath.StartsWith('/'))
         {
-            return new DeliverablePathValidation(DeliverablePathStatus.EscapesWorkdir, announcedPath, resolved, null);
+            var absolute = HostPath.Normalize(announcedPath);
+            if (!HostPath.IsUnder(absolute, workdir))
+            {
+                var real = _realWorkdir ??= HostPath.Normalize(await _host.ResolveRealPathAsync(workdir, cancellationToken).ConfigureAwait(false));
+                if (!HostPath.IsUnder(absolute, real))
+                {
+                    return new DeliverablePathValidation(DeliverablePathStatus.EscapesWorkdir, announcedPath, absolute, null);
+                }
+
+                workdir = real;
+            }
+
+            relative = absolute.Length == workdir.Length ? "." : absolute[(workdir.TrimEnd('/').Length + 1)..];
+        }
+        else
+        {
+            relative = HostPath.Normalize(announcedPath);
+            if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal))
+            {
+                return new DeliverablePathValidation(DeliverablePathStatus.EscapesWorkdir, announcedPath, HostPath.Normalize(HostPath.Combine(workdir, announcedPath)), null);
+            }
         }
 
-        // deliverables/ may itself be a symlink; resolve it the same way (it must stay inside the work directory).
-        var root = _deliverablesRoot ??= await ResolveAsync(HostPath.Combine(_host.WorkDirectory, DeliverablesDirectoryName), cancellationToken).ConfigureAwait(false);
-        if (!HostPath.IsUnder(root, workdir) || !HostPath.IsUnder(resolved, root, allowEqual: false))
+        var hostPath = relative == "." ? workdir : HostPath.Combine(workdir, relative);
+        const string Prefix = DeliverablesDirectoryName + "/";
+        if (!relative.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            return new DeliverablePathValidation(DeliverablePathStatus.NotUnderDeliverables, announcedPath, resolved, null);
+            return new DeliverablePathValidation(DeliverablePathStatus.NotUnderDeliverables, announcedPath, hostPath, null);
         }
 
-        var relative = resolved[(root.TrimEnd('/').Length + 1)..];
-        return new DeliverablePathValidation(DeliverablePathStatus.Valid, announcedPath, resolved, relative);
+        return new DeliverablePathValidation(DeliverablePathStatus.Valid, announcedPath, HostPath.Combine(_host.WorkDirectory, relative), relative[Prefix.Length..]);
     }
-
-    private async Task<string> ResolveAsync(string path, CancellationToken cancellationToken) =>
-        HostPath.Normalize(await _host.ResolveRealPathAsync(path, cancellationToken).ConfigureAwait(false));
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Protocol;
 
@@ -31,7 +32,7 @@ internal sealed partial class ProtocolDriver
         ArraySegment<byte> bytes;
         try
         {
-            var content = await ReadCappedAsync(item.HostPath, cancellationToken).ConfigureAwait(false);
+            var content = await ReadCappedAsync(DeliverablePathValidator.DeliverablesDirectoryName + "/" + rel, cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
                 Log.DeliverableTooLarge(_logger, rel, _options.MaxDeliverableBytes);
@@ -45,7 +46,15 @@ internal sealed partial class ProtocolDriver
         {
             throw;
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (UnsafeWorkdirPathException ex) when (ex.Reason != UnsafeWorkdirPathReason.NotFound)
+        {
+            // Opened beneath the work directory by descriptor: a link, FIFO, device, directory or hard link is refused
+            // before a byte is read (and without blocking).
+            Log.DeliverableRefused(_logger, rel, ex.Reason);
+            Report(null, $"Deliverable {rel}: refused, {UnsafeWorkdirPathException.Describe(ex.Reason)}; skipping");
+            return;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnsafeWorkdirPathException)
         {
             Log.DeliverableNotFound(_logger, rel, item.HostPath);
             Report(null, $"Deliverable {rel}: not found");
@@ -117,10 +126,10 @@ internal sealed partial class ProtocolDriver
         }
     }
 
-    /// <summary>Reads a whole file from the host, or returns <see langword="null"/> once it exceeds the size cap.</summary>
-    private async Task<ArraySegment<byte>?> ReadCappedAsync(string hostPath, CancellationToken cancellationToken)
+    /// <summary>Reads a whole work-directory file by descriptor, or returns <see langword="null"/> once it exceeds the size cap.</summary>
+    private async Task<ArraySegment<byte>?> ReadCappedAsync(string workdirRelativePath, CancellationToken cancellationToken)
     {
-        var stream = await _host.OpenReadAsync(hostPath, cancellationToken).ConfigureAwait(false);
+        var stream = await _host.OpenWorkdirFileAsync(workdirRelativePath, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             using var content = new MemoryStream();

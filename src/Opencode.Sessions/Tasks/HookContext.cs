@@ -10,7 +10,10 @@ namespace Opencode.Sessions;
 /// <remarks>
 /// Target paths follow one rule everywhere: an absolute path (<c>/…</c>) is used as is; <c>~</c> and <c>~/…</c> are
 /// under the host user's home; anything else is relative to the work directory and may not contain a <c>..</c> segment
-/// or escape it.
+/// or escape it. Files read or written beneath the work directory (a relative target, or an absolute one inside the work
+/// directory) are agent-controlled: they are opened by descriptor with <see cref="IHost.OpenWorkdirFileAsync"/> and
+/// <see cref="IHost.WriteWorkdirFileAsync"/>, so a symbolic link, FIFO, device or hard link the agent planted there is
+/// refused with <see cref="UnsafeWorkdirPathException"/> and nothing outside the work directory is read or written.
 /// </remarks>
 public sealed class HookContext
 {
@@ -103,6 +106,7 @@ public sealed class HookContext
     /// <param name="cancellationToken">A token to cancel the read.</param>
     /// <returns>The bytes.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UnsafeWorkdirPathException">A file beneath the work directory was refused (a link, not a regular file, a hard link).</exception>
     public async Task<byte[]> ReadFromHostAsync(string path, bool silent = false, CancellationToken cancellationToken = default)
     {
         var absolute = await ResolveTargetAsync(path, cancellationToken).ConfigureAwait(false);
@@ -111,7 +115,19 @@ public sealed class HookContext
             ReportProgress(null, $"Reading {HostPath.GetFileName(absolute)}...");
         }
 
-        var stream = await Host.OpenReadAsync(absolute, cancellationToken).ConfigureAwait(false);
+        Stream stream;
+        try
+        {
+            stream = WorkdirRelative(absolute) is { } relative
+                ? await Host.OpenWorkdirFileAsync(relative, cancellationToken).ConfigureAwait(false)
+                : await Host.OpenReadAsync(absolute, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnsafeWorkdirPathException ex) when (ex.Reason == UnsafeWorkdirPathReason.NotFound)
+        {
+            // A missing file stays the FileNotFoundException hooks already handle.
+            throw new FileNotFoundException($"'{absolute}' does not exist on {Host.DisplayName}.", absolute, ex);
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             using var buffer = new MemoryStream();
@@ -155,7 +171,22 @@ public sealed class HookContext
     {
         var absolute = await ResolveTargetAsync(target, cancellationToken).ConfigureAwait(false);
         ReportProgress(null, $"Copying {HostPath.GetFileName(absolute)}...");
-        await Host.WriteFileAsync(absolute, source, null, cancellationToken).ConfigureAwait(false);
+        if (WorkdirRelative(absolute) is { } relative)
+        {
+            await Host.WriteWorkdirFileAsync(relative, source, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await Host.WriteFileAsync(absolute, source, null, cancellationToken).ConfigureAwait(false);
+        }
+
         return absolute;
+    }
+
+    /// <summary>The path relative to the work directory when <paramref name="absolute"/> lies beneath it, else <see langword="null"/>.</summary>
+    private string? WorkdirRelative(string absolute)
+    {
+        var workdir = HostPath.Normalize(Host.WorkDirectory);
+        return HostPath.IsUnder(absolute, workdir, allowEqual: false) ? absolute[(workdir.TrimEnd('/').Length + 1)..] : null;
     }
 }

@@ -32,10 +32,44 @@ public abstract partial class SessionScenarios
         var why = Describe(context, processId);
         Assert.That(context.Messages, Does.Contain("invalid deliverable path '../outside.txt', skipping"), why);
         Assert.That(context.Messages, Does.Contain($"invalid deliverable path '{outside}', skipping"), why);
-        Assert.That(context.Messages, Does.Contain("invalid deliverable path './deliverables/link.txt', skipping"), why);
+        Assert.That(context.Messages, Does.Contain("Deliverable link.txt: refused, it goes through a symbolic link; skipping"), why);
         Assert.That(context.Messages, Does.Contain("deliverable './stray.txt': not under deliverables/, skipping (malfunction)"), why);
         Assert.That(context.Messages, Does.Contain("finished anyway"), why);
         Assert.That(received.Select(d => (d.RelativePath, d.Text)), Is.EqualTo(new[] { ("good.md", "good") }), "only the valid deliverable is called back");
+    }
+
+    [Test]
+    [Category("Security")]
+    [CancelAfter(OneSessionTimeout)]
+    public async Task Escape1_SymlinkedDeliverableToOutsideSecret_SkippedWithSpecificReasonsAndSecretNeverDelivered(CancellationToken cancellationToken)
+    {
+        // Arrange: issue 8 escapes 1, 3 and 5 in a real session — a link to a secret outside the workdir reached through
+        // a missing directory and "..", a FIFO and a hard link to the secret (/proc/self/environ: the unit and SSH host tests).
+        var processId = NewProcessId("escape1");
+        var secret = TaskDirectoryOf(processId) + "/secret.txt";
+        Script(
+            processId,
+            ScriptedReply.Bash(
+                $"printf 'TOP-SECRET' > '{secret}' && mkdir -p deliverables && ln -s '{secret}' deliverables/sym2.txt" +
+                $" && mkfifo deliverables/pipe.txt && ln '{secret}' deliverables/hard.txt" +
+                " && printf '%s\\n' 'DELIVERABLE: deliverables/missing-dir/../sym2.txt' 'DELIVERABLE: deliverables/pipe.txt' 'DELIVERABLE: deliverables/hard.txt' >> optio.log",
+                "announce hostile deliverables"),
+            ScriptedReply.WriteDeliverable("good.md", "good"),
+            ScriptedReply.LogLine("DONE: finished anyway"),
+            ScriptedReply.Text("ok"));
+        var received = new List<Deliverable>();
+        var context = NewContext(processId);
+        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
+
+        // Act
+        await OpencodeTaskFactory.Create(processId, "escape1", config).ExecuteAsync(context, cancellationToken);
+
+        // Assert
+        var why = Describe(context, processId);
+        Assert.That(context.Messages, Does.Contain("Deliverable sym2.txt: refused, it goes through a symbolic link; skipping"), why);
+        Assert.That(context.Messages, Does.Contain("Deliverable pipe.txt: refused, it is not a regular file; skipping"), why);
+        Assert.That(context.Messages, Does.Contain("Deliverable hard.txt: refused, it is a hard link (the file has more than one name); skipping"), why);
+        Assert.That(received.Select(d => (d.RelativePath, d.Text)), Is.EqualTo(new[] { ("good.md", "good") }), "only the genuine deliverable is called back");
     }
 
     [Test]

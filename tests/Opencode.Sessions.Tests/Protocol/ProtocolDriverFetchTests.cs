@@ -59,14 +59,15 @@ public sealed class ProtocolDriverFetchTests : ProtocolDriverTestBase
     [CancelAfter(10_000)]
     public async Task Deliverables_ResolvingThePathFails_SkippedAsInvalid(CancellationToken cancellationToken)
     {
-        Host.Setup(h => h.ResolveRealPathAsync(It.Is<string>(p => p.EndsWith("boom.txt", StringComparison.Ordinal)), It.IsAny<CancellationToken>()))
+        // An absolute path outside the work directory as named needs the work directory's real path.
+        Host.Setup(h => h.ResolveRealPathAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("realpath: exec failed"));
         await using var driver = CreateDriver(Collect);
 
-        await driver.RunAsync(Source("DELIVERABLE: deliverables/boom.txt", "DELIVERABLE: deliverables/c.txt", "DONE"), cancellationToken);
+        await driver.RunAsync(Source("DELIVERABLE: /elsewhere/boom.txt", "DELIVERABLE: deliverables/c.txt", "DONE"), cancellationToken);
         await driver.DrainAsync(cancellationToken);
 
-        Assert.That(Messages.First(), Is.EqualTo("invalid deliverable path 'deliverables/boom.txt', skipping"));
+        Assert.That(Messages.First(), Is.EqualTo("invalid deliverable path '/elsewhere/boom.txt', skipping"));
         Assert.That(Delivered.Select(d => d.RelativePath), Is.EqualTo(new[] { "c.txt" }));
         Assert.That(Logger.Has(1003), Is.True);
     }
@@ -141,7 +142,7 @@ public sealed class ProtocolDriverFetchTests : ProtocolDriverTestBase
     [CancelAfter(10_000)]
     public async Task Fetch_HostReadFails_FetchFailedMessage(CancellationToken cancellationToken)
     {
-        Host.Setup(h => h.OpenReadAsync(Path.Combine(DeliverablesDir, "out.txt"), It.IsAny<CancellationToken>()))
+        Host.Setup(h => h.OpenWorkdirFileAsync("deliverables/out.txt", It.IsAny<CancellationToken>()))
             .ThrowsAsync(new IOException("disk on fire"));
         await using var driver = CreateDriver(Collect);
 
@@ -175,7 +176,7 @@ public sealed class ProtocolDriverFetchTests : ProtocolDriverTestBase
         await driver.DrainAsync(cancellationToken);
 
         Assert.That(Messages, Is.EqualTo(new[] { "Deliverable: out.txt" }));
-        Host.Verify(h => h.OpenReadAsync(Path.Combine(DeliverablesDir, "out.txt"), It.IsAny<CancellationToken>()), Times.Once);
+        Host.Verify(h => h.OpenWorkdirFileAsync("deliverables/out.txt", It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Test]

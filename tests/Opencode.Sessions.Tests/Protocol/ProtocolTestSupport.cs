@@ -23,6 +23,8 @@ internal static class ProtocolTestSupport
             .Returns((string path, CancellationToken ct) => RealPathAsync(path, ct));
         host.Setup(h => h.OpenReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string path, CancellationToken _) => Task.FromResult<Stream>(File.OpenRead(path)));
+        host.Setup(h => h.OpenWorkdirFileAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string relative, CancellationToken _) => Task.FromResult(global::Opencode.Sessions.Internal.BeneathFiles.OpenRead(workDirectory, relative)));
         return host;
     }
 

@@ -176,4 +176,17 @@ public sealed class HookContextTests
         await Assert.ThrowsAsync<DecoderFallbackException>(() => _sut.ReadTextFromHostAsync("bad.bin", cancellationToken: cancellationToken));
         Assert.That(_context.Messages, Is.EqualTo(new[] { "Reading bad.bin..." }));
     }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public async Task ReadFromHostAsync_MissingWorkdirFile_ThrowsFileNotFound_AgentLinkThrowsUnsafePath(CancellationToken cancellationToken)
+    {
+        _host.AddFile("/etc/secret", "secret");
+        _host.AddSymlink(WorkDirectory + "/result.txt", "/etc/secret");
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _sut.ReadFromHostAsync("missing.txt", cancellationToken: cancellationToken));
+        var ex = await Assert.ThrowsAsync<UnsafeWorkdirPathException>(() => _sut.ReadTextFromHostAsync(WorkDirectory + "/result.txt", cancellationToken: cancellationToken));
+
+        Assert.That(ex!.Reason, Is.EqualTo(UnsafeWorkdirPathReason.SymbolicLink));
+    }
 }
