@@ -35,7 +35,10 @@ public sealed partial record SshConfig(string Host)
     /// </summary>
     public string? ConfigFile { get; init; }
 
-    /// <summary>Gets extra <c>-o Key=Value</c> options for the connection (for example <c>ProxyJump</c>).</summary>
+    /// <summary>
+    /// Gets extra <c>-o Key=Value</c> options for the connection (for example <c>ProxyJump</c>). Options that run
+    /// local commands or switch off host-key checking are refused unless <see cref="AllowUnsafeOptions"/> is set.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
@@ -120,6 +123,8 @@ public sealed partial record SshConfig(string Host)
         {
             problems.Add((nameof(Options), "keys must be ssh_config keywords (letters and digits) and values must be single-line"));
         }
+
+        problems.AddRange(GetUnsafeOptionProblems());
 
         if (ConnectTimeout < TimeSpan.FromSeconds(1))
         {
