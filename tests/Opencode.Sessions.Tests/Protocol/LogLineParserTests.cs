@@ -129,11 +129,11 @@ public sealed class LogLineParserTests
     /// <summary>The spec's regular expressions, then every captured part with its control characters escaped (AgentText).</summary>
     private static LogLine ParseWithRegexes(string line) => ParseWithRegexesRaw(line) switch
     {
-        StatusLine s => s with { Message = Opencode.Sessions.Protocol.AgentText.Neutralise(s.Message) },
-        DeliverableLine d => d with { Path = Opencode.Sessions.Protocol.AgentText.Neutralise(d.Path) },
-        DoneLine { Summary: { } m } d => d with { Summary = Opencode.Sessions.Protocol.AgentText.Neutralise(m) },
-        ErrorLine { Message: { } m } e => e with { Message = Opencode.Sessions.Protocol.AgentText.Neutralise(m) },
-        UnknownLine u => u with { Text = Opencode.Sessions.Protocol.AgentText.Neutralise(u.Text) },
+        StatusLine s => s with { Message = AgentText.Neutralise(s.Message) },
+        DeliverableLine d => d with { Path = AgentText.Neutralise(d.Path) },
+        DoneLine { Summary: { } m } d => d with { Summary = AgentText.Neutralise(m) },
+        ErrorLine { Message: { } m } e => e with { Message = AgentText.Neutralise(m) },
+        UnknownLine u => u with { Text = AgentText.Neutralise(u.Text) },
         var other => other,
     };
 
