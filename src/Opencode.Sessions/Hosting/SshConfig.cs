@@ -35,8 +35,26 @@ public sealed partial record SshConfig(string Host)
     /// </summary>
     public string? ConfigFile { get; init; }
 
-    /// <summary>Gets extra <c>-o Key=Value</c> options for the connection (for example <c>ProxyJump</c>).</summary>
+    /// <summary>
+    /// Gets extra <c>-o Key=Value</c> options for the connection (for example <c>ProxyJump</c>). Options that run
+    /// local commands or switch off host-key checking are refused unless <see cref="AllowUnsafeOptions"/> is set.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="Options"/> may hold options that run programs or load code on this
+    /// machine (<c>ProxyCommand</c>, <c>KnownHostsCommand</c>, <c>LocalCommand</c>, <c>PermitLocalCommand=yes</c>,
+    /// <c>Match</c>, <c>Include</c>, <c>RemoteCommand</c>, <c>PKCS11Provider</c>, <c>SecurityKeyProvider</c>) or switch
+    /// off host-key checking (<c>StrictHostKeyChecking=no</c>, a known-hosts file of <c>/dev/null</c>). Default
+    /// <see langword="false"/>: such options are refused at create time.
+    /// </summary>
+    /// <remarks>
+    /// These options are legitimate when the application means them (a ProxyCommand to a bastion), but whoever can
+    /// put entries into <see cref="Options"/> (a job definition, a tenant's settings) could otherwise run any command
+    /// as the job runner, or silently accept a man-in-the-middle. Set this only for options your own code writes; for
+    /// an unverified host key prefer <see cref="HostKeyPolicy"/>.
+    /// </remarks>
+    public bool AllowUnsafeOptions { get; init; }
 
     /// <summary>Gets the connect timeout (TCP connect and SSH handshake). Default 15 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
@@ -105,6 +123,8 @@ public sealed partial record SshConfig(string Host)
         {
             problems.Add((nameof(Options), "keys must be ssh_config keywords (letters and digits) and values must be single-line"));
         }
+
+        problems.AddRange(GetUnsafeOptionProblems());
 
         if (ConnectTimeout < TimeSpan.FromSeconds(1))
         {

@@ -21,6 +21,12 @@ namespace Opencode.Sessions.Protocol;
 /// <c>DELIVERABLE:</c> without a path. The parser is a linear scanner equivalent to these expressions, so a
 /// pathological line (megabytes of spaces) costs time proportional to its length.
 /// </para>
+/// <para>
+/// The agent's text is hostile: in every parsed part, control characters (C0 except TAB, DEL, C1 — so ESC, BEL and
+/// CR — and the Unicode bidirectional overrides and isolates U+202A–U+202E, U+2066–U+2069, and U+2028/U+2029) are
+/// replaced by visible escapes (<c>\x1b</c>, <c>\x07</c>, <c>\x0d</c>, <c>\u202e</c>), so no terminal escape sequence,
+/// carriage return or reordering reaches progress, logs or a console.
+/// </para>
 /// </remarks>
 public static class LogLineParser
 {
@@ -36,8 +42,22 @@ public static class LogLineParser
     public static LogLine Parse(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var text = line.TrimEnd();
+        return Neutralised(ParseRaw(line.TrimEnd()));
+    }
 
+    // Control characters are escaped in the parsed parts only, so the grammar above is matched exactly as documented.
+    private static LogLine Neutralised(LogLine parsed) => parsed switch
+    {
+        StatusLine s when AgentText.Neutralise(s.Message) is var m && !ReferenceEquals(m, s.Message) => s with { Message = m },
+        DeliverableLine d when AgentText.Neutralise(d.Path) is var p && !ReferenceEquals(p, d.Path) => d with { Path = p },
+        DoneLine { Summary: { } summary } d when AgentText.Neutralise(summary) is var m && !ReferenceEquals(m, summary) => d with { Summary = m },
+        ErrorLine { Message: { } message } e when AgentText.Neutralise(message) is var m && !ReferenceEquals(m, message) => e with { Message = m },
+        UnknownLine u when AgentText.Neutralise(u.Text) is var t && !ReferenceEquals(t, u.Text) => u with { Text = t },
+        _ => parsed,
+    };
+
+    private static LogLine ParseRaw(string text)
+    {
         if (text.StartsWith(StatusKeyword, StringComparison.Ordinal))
         {
             var status = ParseStatus(text, SkipWhiteSpace(text, StatusKeyword.Length));

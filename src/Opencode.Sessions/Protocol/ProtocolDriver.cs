@@ -29,6 +29,7 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _emitted = [];
     private readonly Task _fetchLoop;
+    private readonly ProgressCoalescer _progress;
     private int _running;
     private int _disposed;
 
@@ -55,6 +56,7 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _progress = new ProgressCoalescer(_options, Report);
         _fetchLoop = Task.Run(() => FetchLoopAsync(_stop.Token));
     }
 
@@ -99,7 +101,13 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
                 bool more;
                 try
                 {
-                    more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                    var next = enumerator.MoveNextAsync();
+                    if (!next.IsCompleted)
+                    {
+                        _progress.OnIdle();
+                    }
+
+                    more = await next.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -107,12 +115,14 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
+                    _progress.Flush();
                     Log.LineSourceFailed(_logger, ex);
                     return new ProtocolOutcome.EndedWithoutDone(ex);
                 }
 
                 if (!more)
                 {
+                    _progress.Flush();
                     token.ThrowIfCancellationRequested();
                     Log.LineSourceEnded(_logger);
                     return new ProtocolOutcome.EndedWithoutDone(null);
@@ -198,24 +208,32 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
 
     private async Task<ProtocolOutcome?> DispatchAsync(FollowedLine line, CancellationToken cancellationToken)
     {
+        // The parser neutralises control characters (AgentText), so nothing below sees the agent's raw bytes.
+        var parsed = LogLineParser.Parse(line.Text);
+        var coalesced = parsed is StatusLine or UnknownLine;
+        if (!coalesced)
+        {
+            // Acted-on lines are never coalesced: what was held back is reported first, in order.
+            _progress.Flush();
+        }
+
         if (line.Truncated)
         {
             Log.LineTruncated(_logger, _options.MaxLineBytes);
-            Report(null, $"optio.log: a line longer than {_options.MaxLineBytes} bytes was cut ({Preview(line.Text)})");
+            Notice(coalesced, $"optio.log: a line longer than {_options.MaxLineBytes} bytes was cut ({Preview(AgentText.Neutralise(line.Text))})");
         }
 
         if (line.InvalidUtf8)
         {
             Log.LineInvalidUtf8(_logger);
-            Report(null, "optio.log: a line was not valid UTF-8; invalid bytes were replaced with U+FFFD");
+            Notice(coalesced, "optio.log: a line was not valid UTF-8; invalid bytes were replaced with U+FFFD");
         }
 
         // A cut line is still parsed on its own (its head), but whatever it carries is quoted only in part.
-        var parsed = LogLineParser.Parse(line.Text);
         switch (parsed)
         {
             case StatusLine status:
-                Report(status.Percent, line.Truncated ? Preview(status.Message) : status.Message);
+                _progress.Status(status.Percent, line.Truncated ? Preview(status.Message) : status.Message);
                 return null;
 
             case DeliverableLine deliverable when line.Truncated:
@@ -243,7 +261,7 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
                 return new ProtocolOutcome.Error(message);
 
             case UnknownLine unknown when unknown.Text.Length > 0 && !line.Truncated:
-                Report(null, unknown.Text);
+                _progress.Unknown(unknown.Text);
                 return null;
 
             default:
@@ -299,6 +317,19 @@ internal sealed partial class ProtocolDriver : IAsyncDisposable
         }
 
         Log.DeliverableQueued(_logger, item.RelativePath, item.HostPath);
+    }
+
+    /// <summary>A note about a line: coalesced with the line itself when that is a STATUS or unrecognised one.</summary>
+    private void Notice(bool coalesced, string message)
+    {
+        if (coalesced)
+        {
+            _progress.Unknown(message);
+        }
+        else
+        {
+            Report(null, message);
+        }
     }
 
     private void Report(int? percent, string? message)

@@ -17,6 +17,18 @@ internal sealed record ProtocolDriverOptions
     /// <summary>Gets the line limit the line source applies, quoted in the message about a cut line (default 1 MiB).</summary>
     public int MaxLineBytes { get; init; } = LineAssembler.DefaultMaxLineBytes;
 
+    /// <summary>Gets the clock the progress coalescing uses (default the system clock).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Gets how many STATUS and unrecognised lines are reported in a burst before coalescing starts (default 32).</summary>
+    public int ProgressBurst { get; init; } = 32;
+
+    /// <summary>Gets how many STATUS and unrecognised lines per second are reported once the burst is spent (default 10).</summary>
+    public double ProgressPerSecond { get; init; } = 10;
+
+    /// <summary>Gets how often a "skipped N lines" summary and the latest coalesced STATUS are reported during a flood (default 10 s).</summary>
+    public TimeSpan CoalescedSummaryInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets how many characters of an over-long line are quoted in progress messages (default 200).</summary>
     public int PreviewChars { get; init; } = 200;
 }

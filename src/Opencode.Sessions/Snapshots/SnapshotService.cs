@@ -56,7 +56,7 @@ internal sealed class SnapshotService
         return new SnapshotService(
             store,
             config.SessionBlobCipher,
-            config.EncryptWorkdirBlob,
+            config.EncryptWorkdirBlob ?? config.SessionBlobCipher is not null,
             config.WorkdirExclude,
             config.SnapshotRetention,
             config.LoggerFactory?.CreateLogger<SnapshotService>());

@@ -11,10 +11,11 @@ public static class WorkdirExclusions
 
     /// <summary>
     /// Names at the root of the work directory that never enter a snapshot, whatever the exclude list says
-    /// (credentials and transient scratch files of the harness itself).
+    /// (credentials and transient scratch files of the harness itself, and <c>opencode.json</c>: it is rewritten every
+    /// run and may hold provider API keys).
     /// </summary>
-    public static IReadOnlyList<string> AlwaysExcludedAtRoot { get; } = 
-        [Opencode.OpencodeEnvironment.PasswordFileName, SnapshotService.ExportScratchName, SnapshotService.ImportScratchName];
+    public static IReadOnlyList<string> AlwaysExcludedAtRoot { get; } =
+        [Opencode.OpencodeEnvironment.PasswordFileName, SnapshotService.ExportScratchName, SnapshotService.ImportScratchName, Opencode.OpencodeConfigFile.FileName];
 
     /// <summary>Returns the effective exclude list: the configured one, or <see cref="Defaults"/> when it is <see langword="null"/>.</summary>
     /// <param name="configured">The configured list; empty means nothing is excluded.</param>

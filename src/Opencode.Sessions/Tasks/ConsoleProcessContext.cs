@@ -2,7 +2,9 @@ namespace Opencode.Sessions;
 
 /// <summary>
 /// An <see cref="IProcessContext"/> for console programs and scripts: progress and widget information are written to
-/// a <see cref="TextWriter"/> (standard output by default); the saved-state flag is kept in memory.
+/// a <see cref="TextWriter"/> (standard output by default); the saved-state flag is kept in memory. Control
+/// characters in progress messages are printed as visible escapes (<c>\x1b</c>, <c>\x0d</c>…), so no message can
+/// clear the screen, retitle the terminal or overwrite a line.
 /// </summary>
 public sealed class ConsoleProcessContext : IProcessContext
 {
@@ -85,8 +87,9 @@ public sealed class ConsoleProcessContext : IProcessContext
                 return;
             }
 
+            // Progress may quote the agent (or a hook): never let it drive the terminal.
             var prefix = percent is null ? "      " : $"[{percent,3}%]";
-            _output.WriteLine($"{prefix} {message}");
+            _output.WriteLine($"{prefix} {(message is null ? null : Protocol.AgentText.Neutralise(message))}");
             _output.Flush();
         }
     }

@@ -81,14 +81,39 @@ public sealed record OpencodeTaskConfig
     /// <summary>Gets the cipher applied to stored session blobs; <see langword="null"/> = stored as is.</summary>
     public IBlobCipher? SessionBlobCipher { get; init; }
 
-    /// <summary>Gets a value indicating whether <see cref="SessionBlobCipher"/> also applies to the workdir blob.</summary>
-    public bool EncryptWorkdirBlob { get; init; }
+    /// <summary>
+    /// Gets whether <see cref="SessionBlobCipher"/> also applies to the workdir blob. <see langword="null"/> (the
+    /// default) = yes whenever a cipher is set; <see langword="true"/> = yes and a cipher is required;
+    /// <see langword="false"/> = an explicit opt-out that stores the work directory unencrypted (whatever the agent
+    /// wrote there is then readable by anyone who can read the store). <c>opencode.json</c>, which may hold provider
+    /// API keys, is never stored either way.
+    /// </summary>
+    public bool? EncryptWorkdirBlob { get; init; }
 
     /// <summary>Gets how many snapshots per process id are kept. Default 5.</summary>
     public int SnapshotRetention { get; init; } = 5;
 
-    /// <summary>Gets extra environment variables for the opencode process (<see langword="null"/> value = unset).</summary>
+    /// <summary>
+    /// Gets extra environment variables for the opencode process (<see langword="null"/> value = unset). They reach
+    /// the agent and every command it runs. The library's own entries (<c>OPENCODE_SERVER_PASSWORD</c>,
+    /// <c>OPENCODE_SERVER_USERNAME</c>, <c>OPENCODE_DB</c>, <c>BROWSER</c>, any <c>OPENCODE_SESSIONS_*</c>, and HOME and
+    /// XDG_* while <see cref="IsolateHome"/> is on) are refused at create time.
+    /// </summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether opencode (and so the agent and every command it runs) inherits the whole
+    /// environment of this process (on an SSH host: of the remote login). Default <see langword="false"/>: opencode
+    /// starts from an allow-list (PATH, LANG, LANGUAGE, LC_*, TERM, TZ, TMPDIR, USER, LOGNAME, SHELL, and HOME/XDG_*
+    /// when <see cref="IsolateHome"/> is off) plus <see cref="Environment"/> and the library's own entries, so the
+    /// job runner's secrets (a snapshot key, database or cloud credentials) never reach the agent.
+    /// </summary>
+    /// <remarks>
+    /// Proxy settings (<c>HTTPS_PROXY</c>, <c>NO_PROXY</c>…) and CA bundles (<c>NODE_EXTRA_CA_CERTS</c>) are not inherited
+    /// either: pass the ones opencode needs in <see cref="Environment"/>. Turn this on only when the agent may see
+    /// everything this process sees.
+    /// </remarks>
+    public bool InheritEnvironment { get; init; }
 
     /// <summary>Gets how long opencode may take to print its listening URL. Default 30 s.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);

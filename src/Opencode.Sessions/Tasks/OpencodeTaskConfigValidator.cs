@@ -58,7 +58,7 @@ internal static partial class OpencodeTaskConfigValidator
             errors.Add((nameof(config.SnapshotRetention), $"must be at least 1, got {config.SnapshotRetention}"));
         }
 
-        if (config.EncryptWorkdirBlob && config.SessionBlobCipher is null)
+        if (config.EncryptWorkdirBlob == true && config.SessionBlobCipher is null)
         {
             errors.Add((nameof(config.EncryptWorkdirBlob), $"requires {nameof(config.SessionBlobCipher)} to be set"));
         }
@@ -87,6 +87,17 @@ internal static partial class OpencodeTaskConfigValidator
             foreach (var key in env.Keys.Where(k => !EnvironmentNamePattern().IsMatch(k)))
             {
                 errors.Add((nameof(config.Environment), $"has an invalid variable name '{key}'"));
+            }
+
+            // The library's own entries: overriding the task marker would silently disable the leftover-process sweep,
+            // the credentials and database are the launch script's, HOME/XDG_* are the isolated home's.
+            var reserved = Opencode.OpencodeEnvironment.ReservedNames(config.IsolateHome);
+            foreach (var key in env.Keys.Where(k => reserved.Contains(k, StringComparer.Ordinal) || k.StartsWith(Opencode.OpencodeEnvironment.LibraryPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                var why = Opencode.OpencodeEnvironment.HomeNames.Contains(key, StringComparer.Ordinal)
+                    ? $"the library points it at the isolated home (set {nameof(config.IsolateHome)} = false to use your own)"
+                    : "the library sets it itself";
+                errors.Add((nameof(config.Environment), $"must not set or unset '{key}': {why}"));
             }
         }
 

@@ -81,7 +81,7 @@ internal sealed partial class TaskRunner
             _ownsTaskDirectory = true;
             await Host.SetupWorkdirAsync(cancellationToken).ConfigureAwait(false);
             _hookContext = new HookContext(_context, Host);
-            _environment = OpencodeEnvironment.Build(Host.TaskDirectory, _config.IsolateHome, _config.Environment);
+            _environment = OpencodeEnvironment.Build(Host.TaskDirectory, _config.IsolateHome, _config.Environment, _config.InheritEnvironment);
             _opencodePath = await new OpencodeInstaller(Host, _loggerFactory.CreateLogger<OpencodeInstaller>(), _config.TimeProvider)
                 .EnsureInstalledAsync(OpencodeInstallRequest.FromConfig(_config), _context.ReportProgress, cancellationToken).ConfigureAwait(false);
             var resumed = snapshot is not null && snapshots is not null && await RestoreAsync(snapshots, snapshot, cancellationToken).ConfigureAwait(false);

@@ -41,13 +41,14 @@ public sealed class OpencodeEnvironmentTests
     }
 
     [Test]
-    public void Build_UserValues_WinExceptServerCredentials()
+    public void Build_UserValues_WinExceptTheLibrarysOwnEntries()
     {
         var extra = new Dictionary<string, string?>
         {
             ["HOME"] = "/elsewhere",
             ["BROWSER"] = "firefox",
             ["OPENCODE_DISABLE_MODELS_FETCH"] = "1",
+            ["OPENCODE_DISABLE_AUTOUPDATE"] = "0",
             ["XDG_CACHE_HOME"] = null,
             ["OPENCODE_SERVER_PASSWORD"] = "mine",
             ["OPENCODE_SERVER_USERNAME"] = "me",
@@ -55,12 +56,26 @@ public sealed class OpencodeEnvironmentTests
 
         var env = OpencodeEnvironment.Build(TaskDir, isolateHome: true, extra);
 
-        Assert.That(env["HOME"], Is.EqualTo("/elsewhere"));
-        Assert.That(env["BROWSER"], Is.EqualTo("firefox"));
+        Assert.That(env["HOME"], Is.EqualTo("/data/tasks/p1/home"), "the validator refuses it; the builder keeps the library's value anyway");
+        Assert.That(env["BROWSER"], Is.EqualTo("/data/tasks/p1/run/bin/xdg-open"));
         Assert.That(env["OPENCODE_DISABLE_MODELS_FETCH"], Is.EqualTo("1"));
-        Assert.That(env["XDG_CACHE_HOME"], Is.Null);
+        Assert.That(env["OPENCODE_DISABLE_AUTOUPDATE"], Is.EqualTo("0"), "a default, not the library's own entry");
+        Assert.That(env["XDG_CACHE_HOME"], Is.EqualTo("/data/tasks/p1/home/.cache"));
         Assert.That(env["OPENCODE_SERVER_PASSWORD"], Is.Null, "removed: only the launch script sets it, from the password file");
         Assert.That(env["OPENCODE_SERVER_USERNAME"], Is.Null);
+    }
+
+    [Test]
+    public void Build_KeepList_NamesTheSetVariablesOnlyAndIsAbsentWhenInheriting()
+    {
+        var extra = new Dictionary<string, string?> { ["MY_KEY"] = "v", ["GONE"] = null };
+
+        var keep = OpencodeEnvironment.Build(TaskDir, isolateHome: false, extra)[OpencodeEnvironment.KeepVariable]!.Split(' ');
+        var inheriting = OpencodeEnvironment.Build(TaskDir, isolateHome: false, extra, inheritEnvironment: true);
+
+        Assert.That(keep, Does.Contain("MY_KEY").And.Contain("OPENCODE_DB").And.Contain("HOME").And.Contain("XDG_CONFIG_HOME"));
+        Assert.That(keep, Does.Not.Contain("GONE").And.Not.Contain("v").And.Not.Contain(OpencodeEnvironment.PasswordVariable));
+        Assert.That(inheriting.ContainsKey(OpencodeEnvironment.KeepVariable), Is.False);
     }
 
     [Test]

@@ -126,7 +126,18 @@ public sealed class LogLineParserTests
     private static string Visible(string text) =>
         "\"" + text.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal) + "\"";
 
-    private static LogLine ParseWithRegexes(string line)
+    /// <summary>The spec's regular expressions, then every captured part with its control characters escaped (AgentText).</summary>
+    private static LogLine ParseWithRegexes(string line) => ParseWithRegexesRaw(line) switch
+    {
+        StatusLine s => s with { Message = AgentText.Neutralise(s.Message) },
+        DeliverableLine d => d with { Path = AgentText.Neutralise(d.Path) },
+        DoneLine { Summary: { } m } d => d with { Summary = AgentText.Neutralise(m) },
+        ErrorLine { Message: { } m } e => e with { Message = AgentText.Neutralise(m) },
+        UnknownLine u => u with { Text = AgentText.Neutralise(u.Text) },
+        var other => other,
+    };
+
+    private static LogLine ParseWithRegexesRaw(string line)
     {
         var text = line.TrimEnd();
         if (Status.Match(text) is { Success: true } s)
