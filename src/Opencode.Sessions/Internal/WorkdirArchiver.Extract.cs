@@ -13,7 +13,9 @@ internal static partial class WorkdirArchiver
     /// <summary>
     /// Empties <paramref name="workdir"/> (creating it with mode 0700 if missing) and extracts a tar.gz into it, entry by
     /// entry. Every entry is checked before anything is written for it (<see cref="ArchiveEntryValidator"/>, plus: no
-    /// existing component of its path is a symlink). Hard links inside the archive are restored as copies. The source
+    /// existing component of its path is a symlink). Hard links inside the archive are restored as copies; runs of
+    /// zero blocks are left as holes, so sparse files stay sparse. Size caps are enforced by the caller
+    /// (<see cref="WorkdirRestoreGuard"/>). The source
     /// is read to its end, so the gzip checksum (and an encrypting layer below it) is verified.
     /// </summary>
     /// <param name="source">The archive bytes; not disposed.</param>
@@ -201,7 +203,7 @@ internal static partial class WorkdirArchiver
         {
             if (data is not null)
             {
-                await data.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                await SparseFileCopy.CopyAsync(data, file, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -87,6 +87,20 @@ public sealed record OpencodeTaskConfig
     /// <summary>Gets how many snapshots per process id are kept. Default 5.</summary>
     public int SnapshotRetention { get; init; } = 5;
 
+    /// <summary>
+    /// Gets a value indicating whether resume may restore a snapshot whose record says a blob is stored unencrypted
+    /// although <see cref="SessionBlobCipher"/> is set. Default <see langword="false"/>: such a record cannot be
+    /// authenticated (it may be forged or downgraded), so resume fails with a <see cref="BlobCipherException"/>. Set it
+    /// only for one run after enabling encryption on a process with older, unencrypted snapshots.
+    /// </summary>
+    public bool AllowUnencryptedSnapshots { get; init; }
+
+    /// <summary>
+    /// Gets the caps on restoring a workdir snapshot (total bytes, entry count, expansion ratio); a restore that crosses
+    /// one fails with a <see cref="WorkdirRestoreLimitException"/> before it fills the disk. Default <see cref="WorkdirRestoreLimits.Default"/>.
+    /// </summary>
+    public WorkdirRestoreLimits WorkdirRestoreLimits { get; init; } = WorkdirRestoreLimits.Default;
+
     /// <summary>Gets extra environment variables for the opencode process (<see langword="null"/> value = unset).</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
 

@@ -1,0 +1,49 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace Opencode.Sessions.Internal;
+
+/// <content>Making an archive produced by another tool (GNU tar on an SSH host) portable between task roots.</content>
+internal static partial class WorkdirArchiver
+{
+    /// <summary>
+    /// Copies a tar.gz from <paramref name="source"/> to <paramref name="destination"/> entry by entry, rewriting the
+    /// targets of symbolic links that are absolute and point inside <paramref name="workdir"/> to relative ones
+    /// (<see cref="WorkdirSymlinks"/>). Every other entry is copied as it is; a restore still validates all of them.
+    /// </summary>
+    /// <param name="source">The archive as the host's tar wrote it; read to its end, not disposed.</param>
+    /// <param name="destination">Where the portable archive goes; not disposed.</param>
+    /// <param name="workdir">The absolute POSIX path the archive was made from.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <exception cref="InvalidDataException">The source is not a valid gzip-compressed tar archive.</exception>
+    public static async Task MakePortableAsync(Stream source, Stream destination, string workdir, CancellationToken cancellationToken)
+    {
+        var input = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
+        await using (input.ConfigureAwait(false))
+        {
+            var reader = new TarReader(input, leaveOpen: true);
+            await using (reader.ConfigureAwait(false))
+            {
+                var output = new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true);
+                await using (output.ConfigureAwait(false))
+                {
+                    var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+                        {
+                            if (entry.EntryType == TarEntryType.SymbolicLink && WorkdirSymlinks.RelativeInside(workdir, entry.Name, entry.LinkName) is { } relative)
+                            {
+                                entry.LinkName = relative;
+                            }
+
+                            await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                await DrainAsync(input, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
