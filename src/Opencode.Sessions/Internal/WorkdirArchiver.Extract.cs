@@ -72,31 +72,7 @@ internal static partial class WorkdirArchiver
     public static async Task ValidateAndCopyAsync(Stream source, Stream destination, string workdir, CancellationToken cancellationToken)
     {
         var validator = new ArchiveEntryValidator(workdir);
-        var input = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-        await using (input.ConfigureAwait(false))
-        {
-            var reader = new TarReader(input, leaveOpen: true);
-            await using (reader.ConfigureAwait(false))
-            {
-                var output = new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true);
-                await using (output.ConfigureAwait(false))
-                {
-                    var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-                    await using (writer.ConfigureAwait(false))
-                    {
-                        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
-                        {
-                            if (validator.Check(entry) is { } plan)
-                            {
-                                await writer.WriteEntryAsync(Sanitized(entry, plan), cancellationToken).ConfigureAwait(false);
-                            }
-                        }
-                    }
-                }
-
-                await DrainAsync(input, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await RepackAsync(source, destination, entry => validator.Check(entry) is { } plan ? Sanitized(entry, plan) : null, cancellationToken).ConfigureAwait(false);
     }
 
     private static PaxTarEntry Sanitized(TarEntry entry, ArchiveEntryPlan plan)

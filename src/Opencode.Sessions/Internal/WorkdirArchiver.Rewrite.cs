@@ -3,7 +3,7 @@ using System.IO.Compression;
 
 namespace Opencode.Sessions.Internal;
 
-/// <content>Making an archive produced by another tool (GNU tar on an SSH host) portable between task roots.</content>
+/// <content>Re-packing archives: validated copies for a host's tar, and portable copies of a host's tar output.</content>
 internal static partial class WorkdirArchiver
 {
     /// <summary>
@@ -16,7 +16,26 @@ internal static partial class WorkdirArchiver
     /// <param name="workdir">The absolute POSIX path the archive was made from.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <exception cref="InvalidDataException">The source is not a valid gzip-compressed tar archive.</exception>
-    public static async Task MakePortableAsync(Stream source, Stream destination, string workdir, CancellationToken cancellationToken)
+    public static Task MakePortableAsync(Stream source, Stream destination, string workdir, CancellationToken cancellationToken) =>
+        RepackAsync(
+            source,
+            destination,
+            entry =>
+            {
+                if (entry.EntryType == TarEntryType.SymbolicLink && WorkdirSymlinks.RelativeInside(workdir, entry.Name, entry.LinkName) is { } relative)
+                {
+                    entry.LinkName = relative;
+                }
+
+                return entry;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Reads a tar.gz entry by entry and writes what <paramref name="map"/> returns for each (<see langword="null"/> =
+    /// leave the entry out) as a new tar.gz; the source is read to its end, so its gzip checksum is verified.
+    /// </summary>
+    private static async Task RepackAsync(Stream source, Stream destination, Func<TarEntry, TarEntry?> map, CancellationToken cancellationToken)
     {
         var input = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
         await using (input.ConfigureAwait(false))
@@ -32,12 +51,10 @@ internal static partial class WorkdirArchiver
                     {
                         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
                         {
-                            if (entry.EntryType == TarEntryType.SymbolicLink && WorkdirSymlinks.RelativeInside(workdir, entry.Name, entry.LinkName) is { } relative)
+                            if (map(entry) is { } mapped)
                             {
-                                entry.LinkName = relative;
+                                await writer.WriteEntryAsync(mapped, cancellationToken).ConfigureAwait(false);
                             }
-
-                            await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
                         }
                     }
                 }

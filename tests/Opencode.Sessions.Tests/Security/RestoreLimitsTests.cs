@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
-using System.IO.Compression;
 using Moq;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
@@ -43,7 +42,7 @@ public sealed class RestoreLimitsTests
     public async Task RestoreLimits_OneMiBGzipOfZerosExpandingToOneGiB_FailsOnTheRatioWithLittleWritten(CancellationToken cancellationToken)
     {
         // Arrange: one file declaring 1 GiB of zeros; the archive is about 1 MiB.
-        var bomb = ZeroBomb("zeros.bin", GiB, CompressionLevel.SmallestSize);
+        var bomb = ZeroBomb.Build("zeros.bin", GiB);
         Assert.That(bomb.Length, Is.LessThan(2 << 20), "the bomb is small");
         var record = await SaveAsync(bomb, cancellationToken);
 
@@ -60,7 +59,7 @@ public sealed class RestoreLimitsTests
     [CancelAfter(120_000)]
     public async Task RestoreLimits_ArchiveDeclaringMoreThanTheTotalCap_FailsBeforeWritingTheFile(CancellationToken cancellationToken)
     {
-        var record = await SaveAsync(ZeroBomb("zeros.bin", GiB, CompressionLevel.SmallestSize), cancellationToken);
+        var record = await SaveAsync(ZeroBomb.Build("zeros.bin", GiB), cancellationToken);
         var limits = new WorkdirRestoreLimits { MaxTotalBytes = 64L << 20, MaxExpansionRatio = 1_000_000 };
 
         var ex = await Assert.ThrowsAsync<WorkdirRestoreLimitException>(() => Service(limits).RestoreAsync(_host.Object, record, ImportAsync, cancellationToken));
@@ -162,18 +161,6 @@ public sealed class RestoreLimitsTests
         Assert.That(File.ReadAllText(Path.Combine(workdir, "sub", "root-link", "data.txt")), Is.EqualTo("data"));
     }
 
-    private static byte[] ZeroBomb(string name, long length, CompressionLevel level)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, level, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new ZeroStream(length), Mode = (UnixFileMode)0x1A4 });
-        }
-
-        return buffer.ToArray();
-    }
-
     private static long AllocatedBytes(string path)
     {
         using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%b %B", path]) { RedirectStandardOutput = true })!;
@@ -197,47 +184,4 @@ public sealed class RestoreLimitsTests
     private static Task ExportAsync(string path, CancellationToken cancellationToken) => File.WriteAllTextAsync(path, "{}", cancellationToken);
 
     private static Task ImportAsync(string path, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>A readable stream of <c>length</c> zero bytes with a known length (for TarWriter).</summary>
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
-        {
-            get => _position;
-            set => _position = value;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, length - _position);
-            Array.Clear(buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => length + offset,
-        };
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
