@@ -26,6 +26,17 @@ internal static partial class WorkdirArchiver
                 {
                     entry.LinkName = relative;
                 }
+                else if (entry.DataStream is { CanSeek: false } data && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)
+                {
+                    // TarWriter needs the length up front to write into a gzip stream (the header says it), and
+                    // replacing a read entry's stream would dispose it: copy the entry.
+                    return new PaxTarEntry(TarEntryType.RegularFile, entry.Name)
+                    {
+                        Mode = entry.Mode,
+                        ModificationTime = entry.ModificationTime,
+                        DataStream = new KnownLengthReadStream(data, entry.Length),
+                    };
+                }
 
                 return entry;
             },
