@@ -37,6 +37,11 @@ internal sealed class WorkdirRestoreGuard : ForwardOnlyReadStream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.IsEmpty)
+        {
+            return 0; // not the end of the archive: nothing to hand over
+        }
+
         if (!_primed)
         {
             await WaitForInspectorAsync(cancellationToken).ConfigureAwait(false);
