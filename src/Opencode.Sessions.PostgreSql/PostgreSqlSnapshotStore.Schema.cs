@@ -98,7 +98,10 @@ public sealed partial class PostgreSqlSnapshotStore
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero); // timestamptz holds microseconds
     }
 
-    /// <summary>Snapshot ids are the identity value, zero-padded so that ordinal order is numeric order.</summary>
+    /// <summary>
+    /// The snapshot id of a row saved before the draft's id was stored: the identity value, zero-padded so that ordinal
+    /// order is numeric order.
+    /// </summary>
     private static string FormatSnapshotId(long id) => id.ToString("D19", CultureInfo.InvariantCulture);
 
     private static string FormatBlobId(Guid id) => id.ToString("N");
@@ -139,7 +142,7 @@ public sealed partial class PostgreSqlSnapshotStore
                 {
                     records.Add(new SnapshotRecord
                     {
-                        SnapshotId = FormatSnapshotId(reader.GetInt64(0)),
+                        SnapshotId = reader.IsDBNull(12) ? FormatSnapshotId(reader.GetInt64(0)) : reader.GetString(12),
                         ProcessId = reader.GetString(1),
                         CapturedAt = reader.GetFieldValue<DateTimeOffset>(2),
                         EndState = Enum.Parse<SnapshotEndState>(reader.GetString(3), ignoreCase: true),

@@ -127,7 +127,6 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
                     {
                         var session = await WriteBlobAsync(connection, transaction, processId, writeSessionBlob, cancellationToken).ConfigureAwait(false);
                         var workdir = await WriteBlobAsync(connection, transaction, processId, writeWorkdirBlob, cancellationToken).ConfigureAwait(false);
-                        long id;
                         await using (var insert = Create(connection, transaction, _sql.InsertSnapshot,
                             Parameter(processId, NpgsqlDbType.Text),
                             Parameter(capturedAt, NpgsqlDbType.TimestampTz),
@@ -139,9 +138,10 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
                             Parameter(draft.SessionBlobEncrypted, NpgsqlDbType.Boolean),
                             Parameter(draft.WorkdirBlobEncrypted, NpgsqlDbType.Boolean),
                             Parameter(session.Length, NpgsqlDbType.Bigint),
-                            Parameter(workdir.Length, NpgsqlDbType.Bigint)))
+                            Parameter(workdir.Length, NpgsqlDbType.Bigint),
+                            Parameter(draft.SnapshotId, NpgsqlDbType.Text)))
                         {
-                            id = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                            await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                         }
 
                         // Past this check the commit is not cancellable: a cancelled save must never be half-known.
@@ -149,7 +149,7 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
                         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                         var record = new SnapshotRecord
                         {
-                            SnapshotId = FormatSnapshotId(id),
+                            SnapshotId = draft.SnapshotId,
                             ProcessId = processId,
                             CapturedAt = capturedAt,
                             EndState = draft.EndState,

@@ -68,10 +68,15 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            if (_records.Any(r => r.ProcessId == draft.ProcessId && r.SnapshotId == draft.SnapshotId))
+            {
+                throw new SnapshotException($"Snapshot {draft.SnapshotId} of process {draft.ProcessId} already exists; every save needs a new SnapshotDraft.SnapshotId.");
+            }
+
             var id = ++_nextId;
             var record = new SnapshotRecord
             {
-                SnapshotId = id.ToString("D12", System.Globalization.CultureInfo.InvariantCulture),
+                SnapshotId = draft.SnapshotId,
                 ProcessId = draft.ProcessId,
                 CapturedAt = draft.CapturedAt.ToUniversalTime(),
                 EndState = draft.EndState,

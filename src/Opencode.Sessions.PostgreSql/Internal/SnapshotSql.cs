@@ -9,9 +9,16 @@ internal sealed class SnapshotSql
     /// <summary>The record columns, in the order <see cref="PostgreSqlSnapshotStore"/> reads them.</summary>
     private const string RecordColumns =
         "snapshot_id, process_id, captured_at, end_state, session_id, session_blob_id, workdir_blob_id, deliverables_emitted, " +
-        "session_blob_encrypted, workdir_blob_encrypted, session_blob_length, workdir_blob_length";
+        "session_blob_encrypted, workdir_blob_encrypted, session_blob_length, workdir_blob_length, snapshot_key";
 
-    private const string NewestFirst = "captured_at DESC, snapshot_id DESC";
+    /// <summary>The order of the records index (unchanged since the first schema).</summary>
+    private const string IndexOrder = "captured_at DESC, snapshot_id DESC";
+
+    /// <summary>
+    /// The record order: <c>SnapshotRecord.NewestFirst</c>, i.e. ties broken by the
+    /// returned snapshot id, ordinal (the draft's id, or the zero-padded identity value for rows saved before it was stored).
+    /// </summary>
+    private const string NewestFirst = "captured_at DESC, COALESCE(snapshot_key, lpad(snapshot_id::text, 19, '0')) COLLATE \"C\" DESC";
 
     public SnapshotSql(string schema, string tablePrefix)
     {
@@ -21,6 +28,7 @@ internal sealed class SnapshotSql
         ChunksName = tablePrefix + "snapshot_chunks";
         SnapshotsIndexName = tablePrefix + "snapshots_by_process_id_captured_at";
         BlobsIndexName = tablePrefix + "snapshot_blobs_by_process_id";
+        SnapshotKeysIndexName = tablePrefix + "snapshots_by_process_id_snapshot_key";
         Snapshots = $"{quotedSchema}.{Quote(SnapshotsName)}";
         Blobs = $"{quotedSchema}.{Quote(BlobsName)}";
         Chunks = $"{quotedSchema}.{Quote(ChunksName)}";
@@ -28,7 +36,8 @@ internal sealed class SnapshotSql
 
         SchemaExists =
             $"SELECT to_regclass('{Snapshots}') IS NOT NULL AND to_regclass('{Blobs}') IS NOT NULL AND to_regclass('{Chunks}') IS NOT NULL " +
-            $"AND to_regclass('{quotedSchema}.{Quote(SnapshotsIndexName)}') IS NOT NULL AND to_regclass('{quotedSchema}.{Quote(BlobsIndexName)}') IS NOT NULL";
+            $"AND to_regclass('{quotedSchema}.{Quote(SnapshotsIndexName)}') IS NOT NULL AND to_regclass('{quotedSchema}.{Quote(BlobsIndexName)}') IS NOT NULL " +
+            $"AND to_regclass('{quotedSchema}.{Quote(SnapshotKeysIndexName)}') IS NOT NULL";
         ChunksTableExists = $"SELECT to_regclass('{Chunks}') IS NOT NULL";
         CreateSchema = $"""
             CREATE SCHEMA IF NOT EXISTS {quotedSchema};
@@ -60,7 +69,9 @@ internal sealed class SnapshotSql
                 session_blob_length bigint NOT NULL CHECK (session_blob_length >= 0),
                 workdir_blob_length bigint NOT NULL CHECK (workdir_blob_length >= 0)
             );
-            CREATE INDEX IF NOT EXISTS {Quote(SnapshotsIndexName)} ON {Snapshots} (process_id, {NewestFirst});
+            CREATE INDEX IF NOT EXISTS {Quote(SnapshotsIndexName)} ON {Snapshots} (process_id, {IndexOrder});
+            ALTER TABLE {Snapshots} ADD COLUMN IF NOT EXISTS snapshot_key text;
+            CREATE UNIQUE INDEX IF NOT EXISTS {Quote(SnapshotKeysIndexName)} ON {Snapshots} (process_id, snapshot_key);
             """;
 
         // Chunks hold gzip or ciphertext: skip the pointless compression attempt (run only on a freshly created table,
@@ -71,8 +82,8 @@ internal sealed class SnapshotSql
         InsertBlob = $"INSERT INTO {Blobs} (blob_id, process_id, length, chunk_count) VALUES ($1, $2, $3, $4)";
         InsertSnapshot =
             $"INSERT INTO {Snapshots} (process_id, captured_at, end_state, session_id, session_blob_id, workdir_blob_id, deliverables_emitted, " +
-            "session_blob_encrypted, workdir_blob_encrypted, session_blob_length, workdir_blob_length) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING snapshot_id";
+            "session_blob_encrypted, workdir_blob_encrypted, session_blob_length, workdir_blob_length, snapshot_key) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING snapshot_id";
         List = $"SELECT {RecordColumns} FROM {Snapshots} WHERE process_id = $1 ORDER BY {NewestFirst}";
         LoadLatest = List + " LIMIT 1";
         AdvisoryLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
@@ -104,6 +115,9 @@ internal sealed class SnapshotSql
 
     /// <summary>Gets the unquoted name of the blobs index.</summary>
     public string BlobsIndexName { get; }
+
+    /// <summary>Gets the unquoted name of the unique index on (process id, snapshot key).</summary>
+    public string SnapshotKeysIndexName { get; }
 
     /// <summary>Gets the quoted, schema-qualified records table.</summary>
     public string Snapshots { get; }

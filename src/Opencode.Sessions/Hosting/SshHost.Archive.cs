@@ -11,7 +11,8 @@ public sealed partial class SshHost
     /// Patterns follow GNU tar <c>--exclude</c> (unanchored: a pattern matches the whole relative path or any trailing
     /// run of its segments, so a plain name matches that name at any depth). The names in
     /// <see cref="WorkdirExclusions.AlwaysExcludedAtRoot"/> are excluded at the root of the work directory, anchored.
-    /// Entries are named <c>./…</c> and include directories.
+    /// Entries are named <c>./…</c> and include directories. The archive is re-packed on this machine as it streams, with
+    /// absolute symlink targets inside the work directory made relative, so it restores under any task root.
     /// </remarks>
     /// <exception cref="HostCommandException">tar failed on the host (the destination holds an incomplete archive).</exception>
     /// <exception cref="SshConnectionException">The connection dropped while archiving.</exception>
@@ -28,10 +29,16 @@ public sealed partial class SshHost
         var marker = SshRemoteScript.NewMarker();
         var script = SshRemoteScript.Guarded(command, null, null, null, null, mergeStandardError: false, marker);
         Log.Archiving(_logger, DisplayName, WorkDirectory, exclude.Count);
-        var exit = await ExecuteAsync(script, marker, guarded: true, input: null, (s, ct) => s.CopyToAsync(destination, 128 * 1024, ct), "archiving the work directory", cancellationToken).ConfigureAwait(false);
+        InvalidDataException? unreadable = null;
+        var exit = await ExecuteAsync(script, marker, guarded: true, input: null, async (s, ct) => unreadable = await CopyPortableAsync(s, destination, ct).ConfigureAwait(false), "archiving the work directory", cancellationToken).ConfigureAwait(false);
         if (exit.RemoteExitCode != 0)
         {
             throw new HostCommandException($"archiving '{WorkDirectory}' on {DisplayName}", new HostCommandResult(exit.RemoteExitCode!.Value, "", exit.StandardError));
+        }
+
+        if (unreadable is not null)
+        {
+            throw unreadable;
         }
     }
 
@@ -71,6 +78,24 @@ public sealed partial class SshHost
         if (exit.RemoteExitCode != 0)
         {
             throw new HostCommandException($"restoring '{workDirectory}' on {DisplayName}", new HostCommandResult(exit.RemoteExitCode!.Value, "", exit.StandardError));
+        }
+    }
+
+    /// <summary>
+    /// Streams the host's archive through <see cref="WorkdirArchiver.MakePortableAsync"/>. A stream that is not a valid
+    /// archive (tar failed half-way) is drained and its error returned, so tar's own exit status is reported first.
+    /// </summary>
+    private async Task<InvalidDataException?> CopyPortableAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WorkdirArchiver.MakePortableAsync(source, destination, WorkDirectory, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (InvalidDataException ex)
+        {
+            await source.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return ex;
         }
     }
 }

@@ -13,7 +13,9 @@ internal static partial class WorkdirArchiver
     /// <summary>
     /// Empties <paramref name="workdir"/> (creating it with mode 0700 if missing) and extracts a tar.gz into it, entry by
     /// entry. Every entry is checked before anything is written for it (<see cref="ArchiveEntryValidator"/>, plus: no
-    /// existing component of its path is a symlink). Hard links inside the archive are restored as copies. The source
+    /// existing component of its path is a symlink). Hard links inside the archive are restored as copies; runs of
+    /// zero blocks are left as holes, so sparse files stay sparse. Size caps are enforced by the caller
+    /// (<see cref="WorkdirRestoreGuard"/>). The source
     /// is read to its end, so the gzip checksum (and an encrypting layer below it) is verified.
     /// </summary>
     /// <param name="source">The archive bytes; not disposed.</param>
@@ -70,31 +72,7 @@ internal static partial class WorkdirArchiver
     public static async Task ValidateAndCopyAsync(Stream source, Stream destination, string workdir, CancellationToken cancellationToken)
     {
         var validator = new ArchiveEntryValidator(workdir);
-        var input = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-        await using (input.ConfigureAwait(false))
-        {
-            var reader = new TarReader(input, leaveOpen: true);
-            await using (reader.ConfigureAwait(false))
-            {
-                var output = new GZipStream(destination, CompressionLevel.Fastest, leaveOpen: true);
-                await using (output.ConfigureAwait(false))
-                {
-                    var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-                    await using (writer.ConfigureAwait(false))
-                    {
-                        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
-                        {
-                            if (validator.Check(entry) is { } plan)
-                            {
-                                await writer.WriteEntryAsync(Sanitized(entry, plan), cancellationToken).ConfigureAwait(false);
-                            }
-                        }
-                    }
-                }
-
-                await DrainAsync(input, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await RepackAsync(source, destination, entry => validator.Check(entry) is { } plan ? Sanitized(entry, plan) : null, cancellationToken).ConfigureAwait(false);
     }
 
     private static PaxTarEntry Sanitized(TarEntry entry, ArchiveEntryPlan plan)
@@ -201,7 +179,7 @@ internal static partial class WorkdirArchiver
         {
             if (data is not null)
             {
-                await data.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                await SparseFileCopy.CopyAsync(data, file, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -19,7 +19,8 @@ internal static partial class WorkdirArchiver
     /// survive), regular files and symbolic links (kept as links), with relative names without <c>./</c>. Entries
     /// matching <paramref name="exclude"/> (lifecycle §5 rules) and <see cref="WorkdirExclusions.AlwaysExcludedAtRoot"/>
     /// are left out and excluded directories are not descended. Sockets, FIFOs, devices and symlinks a restore would
-    /// refuse are skipped with a warning, so a snapshot is always restorable.
+    /// refuse are skipped with a warning, so a snapshot is always restorable. Absolute symlink targets inside the work
+    /// directory are stored relative (<see cref="WorkdirSymlinks"/>), so the snapshot restores under any task root.
     /// </summary>
     /// <param name="workdir">The directory to archive.</param>
     /// <param name="destination">Where the archive goes; not disposed.</param>
@@ -76,7 +77,7 @@ internal static partial class WorkdirArchiver
                                 (entries, bytes) = written < 0 ? (entries, bytes) : (entries + 1, bytes + written);
                                 break;
                             case UnixFileKind.SymbolicLink:
-                                entries += await WriteSymlinkAsync(tar, linkCheck, full, relative, logger, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+                                entries += await WriteSymlinkAsync(tar, linkCheck, root, full, relative, logger, cancellationToken).ConfigureAwait(false) ? 1 : 0;
                                 break;
                             case UnixFileKind.Special:
                                 SnapshotLog.ArchiveEntrySkipped(logger, relative, "sockets, FIFOs and device files are not archived");
@@ -154,13 +155,16 @@ internal static partial class WorkdirArchiver
         }
     }
 
-    private static async Task<bool> WriteSymlinkAsync(TarWriter tar, ArchiveEntryValidator linkCheck, string full, string relative, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<bool> WriteSymlinkAsync(TarWriter tar, ArchiveEntryValidator linkCheck, string root, string full, string relative, ILogger logger, CancellationToken cancellationToken)
     {
         var target = new FileInfo(full).LinkTarget;
         if (target is null)
         {
             return false;
         }
+
+        // An absolute link into the work directory would point outside it once restored under another task root.
+        target = WorkdirSymlinks.RelativeInside(root, relative, target) ?? target;
 
         try
         {

@@ -11,12 +11,19 @@ namespace Opencode.Sessions.Snapshots;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Format (version 1): a 47-byte header — magic <c>OCSE</c>, version, log2 of the chunk size, two reserved bytes, a
+/// Format (version 2): a 47-byte header — magic <c>OCSE</c>, version, log2 of the chunk size, two reserved bytes, a
 /// random 32-byte salt and a random 7-byte nonce prefix — then chunks of up to 64 KiB of ciphertext, each followed by
 /// its 16-byte tag. Every blob is sealed with its own key, derived from the consumer's key and the salt with
 /// HKDF-SHA256, so nonces never repeat across blobs. A chunk's nonce is the prefix, the chunk counter and a last-chunk
-/// flag; the header is the associated data of every chunk. Reordered, dropped, truncated, appended or altered data,
-/// a changed header and a wrong key all fail authentication.
+/// flag; the associated data of every chunk is the header followed by the <see cref="BlobCipherContext"/>
+/// (<see cref="BlobCipherContext.ToAssociatedData"/>: process id, snapshot id, role). Reordered, dropped, truncated,
+/// appended or altered data, a changed header, a wrong key and a blob decrypted under another process id, snapshot id
+/// or role all fail authentication.
+/// </para>
+/// <para>
+/// Version 1 blobs (written by earlier releases) bound nothing but their header, so a blob of one process
+/// could be planted under another; they are refused with a <see cref="BlobCipherException"/> that says so. Resume such
+/// a process once without resume (or delete its snapshots): the next snapshot is written in version 2.
 /// </para>
 /// <para>The key is never logged or shown; keep it somewhere safer than next to the snapshots.</para>
 /// </remarks>
@@ -33,7 +40,8 @@ public sealed class AesGcmBlobCipher : IBlobCipher
     private const int NoncePrefixSize = 7;
     private const int NonceSize = 12;
     private const int TagSize = 16;
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
+    private const byte LegacyFormatVersion = 1;
     private static readonly byte[] Magic = "OCSE"u8.ToArray();
     private static readonly byte[] KeyInfo = Encoding.ASCII.GetBytes("Opencode.Sessions blob cipher v1");
 
@@ -97,16 +105,19 @@ public sealed class AesGcmBlobCipher : IBlobCipher
     public static byte[] GenerateKey() => RandomNumberGenerator.GetBytes(KeySize);
 
     /// <inheritdoc/>
-    public async Task EncryptAsync(Stream plaintext, Stream destination, CancellationToken cancellationToken)
+    public async Task EncryptAsync(Stream plaintext, Stream destination, BlobCipherContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
         ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(context);
+        var contextData = context.ToAssociatedData();
         var header = new byte[HeaderSize];
         Magic.CopyTo(header, 0);
         header[4] = FormatVersion;
         header[5] = (byte)System.Numerics.BitOperations.Log2((uint)_chunkSize);
         RandomNumberGenerator.Fill(header.AsSpan(8, SaltSize + NoncePrefixSize));
         await destination.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+        var associatedData = AssociatedData(header, contextData);
 
         using var aes = CreateChunkCipher(header);
         var nonce = new byte[NonceSize];
@@ -121,7 +132,7 @@ public sealed class AesGcmBlobCipher : IBlobCipher
                 var nextLength = length < _chunkSize ? 0 : await FillAsync(plaintext, next.AsMemory(0, _chunkSize), cancellationToken).ConfigureAwait(false);
                 var last = nextLength == 0;
                 SetNonce(nonce, header, counter, last);
-                aes.Encrypt(nonce, current.AsSpan(0, length), sealedChunk.AsSpan(0, length), sealedChunk.AsSpan(length, TagSize), header);
+                aes.Encrypt(nonce, current.AsSpan(0, length), sealedChunk.AsSpan(0, length), sealedChunk.AsSpan(length, TagSize), associatedData);
                 await destination.WriteAsync(sealedChunk.AsMemory(0, length + TagSize), cancellationToken).ConfigureAwait(false);
                 if (last)
                 {
@@ -138,13 +149,16 @@ public sealed class AesGcmBlobCipher : IBlobCipher
     }
 
     /// <inheritdoc/>
-    public async Task DecryptAsync(Stream ciphertext, Stream destination, CancellationToken cancellationToken)
+    public async Task DecryptAsync(Stream ciphertext, Stream destination, BlobCipherContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ciphertext);
         ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(context);
+        var contextData = context.ToAssociatedData();
         var header = new byte[HeaderSize];
         var headerLength = await FillAsync(ciphertext, header, cancellationToken).ConfigureAwait(false);
-        var chunkSize = ValidateHeader(header, headerLength);
+        var chunkSize = ValidateHeader(header, headerLength, context);
+        var associatedData = AssociatedData(header, contextData);
 
         using var aes = CreateChunkCipher(header);
         var nonce = new byte[NonceSize];
@@ -168,11 +182,11 @@ public sealed class AesGcmBlobCipher : IBlobCipher
                 try
                 {
                     SetNonce(nonce, header, counter, last);
-                    aes.Decrypt(nonce, current.AsSpan(0, dataLength), current.AsSpan(dataLength, TagSize), plain.AsSpan(0, dataLength), header);
+                    aes.Decrypt(nonce, current.AsSpan(0, dataLength), current.AsSpan(dataLength, TagSize), plain.AsSpan(0, dataLength), associatedData);
                 }
                 catch (CryptographicException ex)
                 {
-                    throw Failure($"chunk {counter} failed authentication", ex);
+                    throw Failure($"chunk {counter} failed authentication; the blob may belong to another process id, snapshot or role ({context.Role}) than process {context.ProcessId}, snapshot {context.SnapshotId}", ex);
                 }
 
                 await destination.WriteAsync(plain.AsMemory(0, dataLength), cancellationToken).ConfigureAwait(false);
@@ -195,7 +209,15 @@ public sealed class AesGcmBlobCipher : IBlobCipher
     /// <returns>A description without key material.</returns>
     public override string ToString() => nameof(AesGcmBlobCipher) + " (AES-256-GCM, key hidden)";
 
-    private static int ValidateHeader(byte[] header, int length)
+    private static byte[] AssociatedData(byte[] header, byte[] context)
+    {
+        var data = new byte[header.Length + context.Length];
+        header.CopyTo(data, 0);
+        context.CopyTo(data, header.Length);
+        return data;
+    }
+
+    private static int ValidateHeader(byte[] header, int length, BlobCipherContext context)
     {
         if (length < HeaderSize)
         {
@@ -205,6 +227,15 @@ public sealed class AesGcmBlobCipher : IBlobCipher
         if (!header.AsSpan(0, 4).SequenceEqual(Magic))
         {
             throw Failure("it does not start with the OCSE marker, so it was not encrypted by AesGcmBlobCipher (or its header was altered)");
+        }
+
+        if (header[4] == LegacyFormatVersion)
+        {
+            throw new BlobCipherException(
+                $"Refused the {context.Role.ToString().ToLowerInvariant()} blob of snapshot {context.SnapshotId} (process {context.ProcessId}): it is in the " +
+                $"legacy encrypted format version {LegacyFormatVersion}, which does not bind a blob to its process id, snapshot and role, so it cannot be told " +
+                $"apart from a blob planted from elsewhere.{Environment.NewLine}" +
+                "Run the process once without resume (or delete its snapshots); the next snapshot is saved in the current, authenticated format.");
         }
 
         if (header[4] != FormatVersion)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
@@ -81,7 +80,7 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
 
                 var record = new SnapshotRecord
                 {
-                    SnapshotId = $"{capturedAt.UtcDateTime:yyyyMMdd'T'HHmmssfffffff}Z-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}",
+                    SnapshotId = draft.SnapshotId,
                     ProcessId = processId,
                     CapturedAt = capturedAt,
                     EndState = draft.EndState,

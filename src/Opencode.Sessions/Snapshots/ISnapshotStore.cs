@@ -17,7 +17,10 @@ namespace Opencode.Sessions.Snapshots;
 /// </remarks>
 public interface ISnapshotStore
 {
-    /// <summary>Saves a snapshot: the session blob, then the workdir blob, then the record.</summary>
+    /// <summary>
+    /// Saves a snapshot under <see cref="SnapshotDraft.SnapshotId"/>: the session blob, then the workdir blob, then the
+    /// record. The returned record carries that id unchanged; a second save with the same id for the same process fails.
+    /// </summary>
     /// <param name="draft">The snapshot's metadata.</param>
     /// <param name="writeSessionBlob">
     /// Writes the session blob into the stream it is given (write-only; the callback must not dispose it, and must
@@ -26,8 +29,8 @@ public interface ISnapshotStore
     /// <param name="writeWorkdirBlob">Writes the workdir blob into the stream it is given (same rules).</param>
     /// <param name="cancellationToken">A token to cancel the save; a cancelled save leaves no visible snapshot.</param>
     /// <returns>The stored record.</returns>
-    /// <exception cref="ArgumentException">The draft's process id or session id is invalid.</exception>
-    /// <exception cref="SnapshotException">The snapshot could not be stored.</exception>
+    /// <exception cref="ArgumentException">The draft's snapshot id, process id or session id is invalid.</exception>
+    /// <exception cref="SnapshotException">The snapshot could not be stored (or one with the same id exists).</exception>
     Task<SnapshotRecord> SaveAsync(
         SnapshotDraft draft,
         Func<Stream, CancellationToken, Task> writeSessionBlob,

@@ -1,13 +1,22 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Snapshots;
 
 /// <summary>
-/// The metadata of a snapshot about to be saved; <see cref="ISnapshotStore.SaveAsync"/> adds the ids and sizes and
-/// returns the stored <see cref="SnapshotRecord"/>.
+/// The metadata of a snapshot about to be saved; <see cref="ISnapshotStore.SaveAsync"/> adds the blob ids and sizes
+/// and returns the stored <see cref="SnapshotRecord"/>.
 /// </summary>
-public sealed record SnapshotDraft
+public sealed partial record SnapshotDraft
 {
+    /// <summary>
+    /// Gets the id the snapshot is stored under (<see cref="SnapshotRecord.SnapshotId"/>): chosen before the blobs are
+    /// written, because the <see cref="IBlobCipher"/> binds both blobs to it. 1–128 characters: ASCII letters, digits,
+    /// <c>.</c>, <c>_</c> and <c>-</c>, starting with a letter or digit. Use <see cref="NewSnapshotId"/>.
+    /// </summary>
+    public required string SnapshotId { get; init; }
+
     /// <summary>Gets the process id the snapshot belongs to (the same rules as a task's process id).</summary>
     public required string ProcessId { get; init; }
 
@@ -29,10 +38,21 @@ public sealed record SnapshotDraft
     /// <summary>Gets a value indicating whether the workdir blob is encrypted with the configured <see cref="IBlobCipher"/>.</summary>
     public bool WorkdirBlobEncrypted { get; init; }
 
+    /// <summary>Creates a new unique snapshot id: the UTC capture time (so ids sort like capture times), then 16 random hex digits.</summary>
+    /// <param name="capturedAt">When the snapshot is captured.</param>
+    /// <returns>An id such as <c>20260101T1200000000000Z-0123456789abcdef</c>.</returns>
+    public static string NewSnapshotId(DateTimeOffset capturedAt) =>
+        $"{capturedAt.UtcDateTime:yyyyMMdd'T'HHmmssfffffff}Z-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
+
     /// <summary>Throws when the draft cannot be stored (shared by every store in this repository).</summary>
     internal void Validate()
     {
         TaskPaths.ValidateProcessId(ProcessId, nameof(ProcessId));
+        if (SnapshotId is null || !SnapshotIdPattern().IsMatch(SnapshotId))
+        {
+            throw new ArgumentException("The snapshot id must be 1–128 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit; create one with SnapshotDraft.NewSnapshotId.", nameof(SnapshotId));
+        }
+
         if (string.IsNullOrWhiteSpace(SessionId) || SessionId.Length > 200 || SessionId.Any(char.IsControl))
         {
             throw new ArgumentException("The session id must be 1–200 characters without control characters.", nameof(SessionId));
@@ -54,4 +74,8 @@ public sealed record SnapshotDraft
         ArgumentNullException.ThrowIfNull(writeWorkdirBlob);
         draft.Validate();
     }
+
+    /// <summary>The snapshot ids every store accepts (safe as a file name, a SQL value and a log field).</summary>
+    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$")]
+    internal static partial Regex SnapshotIdPattern();
 }

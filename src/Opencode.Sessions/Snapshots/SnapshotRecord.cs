@@ -8,7 +8,10 @@ namespace Opencode.Sessions.Snapshots;
 /// <remarks>Store implementations create records; the blob ids are opaque to everyone else.</remarks>
 public sealed record SnapshotRecord
 {
-    /// <summary>Gets the store-assigned id of this snapshot, unique per process id.</summary>
+    /// <summary>
+    /// Gets the id of this snapshot, unique per process id: the <see cref="SnapshotDraft.SnapshotId"/> it was saved
+    /// under (the cipher binds both blobs to it). Rows a store saved before drafts carried ids keep a store-made id.
+    /// </summary>
     public required string SnapshotId { get; init; }
 
     /// <summary>Gets the process id the snapshot belongs to.</summary>

@@ -34,9 +34,8 @@ internal sealed partial class SnapshotRecordDocument
 
     public long WorkdirBlobLength { get; set; }
 
-    /// <summary>Snapshot ids of the file-system store: UTC capture time, then 16 random hex digits.</summary>
-    [GeneratedRegex("^[0-9]{8}T[0-9]{13}Z-[0-9a-f]{16}$")]
-    public static partial Regex SnapshotIdPattern();
+    /// <summary>Snapshot ids of the file-system store: those of <see cref="SnapshotDraft.SnapshotIdPattern"/>.</summary>
+    public static Regex SnapshotIdPattern() => SnapshotDraft.SnapshotIdPattern();
 
     /// <summary>Blob ids of the file-system store: 32 random hex digits.</summary>
     [GeneratedRegex("^[0-9a-f]{32}$")]

@@ -25,6 +25,8 @@ internal sealed class SnapshotService
     private readonly bool _encryptWorkdir;
     private readonly IReadOnlyList<string> _exclude;
     private readonly int _retention;
+    private readonly bool _allowUnencrypted;
+    private readonly WorkdirRestoreLimits _restoreLimits;
     private readonly ILogger _logger;
 
     /// <param name="store">Where snapshots are stored.</param>
@@ -33,7 +35,9 @@ internal sealed class SnapshotService
     /// <param name="exclude">The configured exclude list: <see langword="null"/> = defaults, empty = nothing excluded.</param>
     /// <param name="retention">How many snapshots per process id are kept.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
-    public SnapshotService(ISnapshotStore store, IBlobCipher? cipher, bool encryptWorkdir, IReadOnlyList<string>? exclude, int retention, ILogger? logger)
+    /// <param name="allowUnencrypted">Whether a record whose blobs are stored unencrypted may be restored although a cipher is configured.</param>
+    /// <param name="restoreLimits">The caps on a workdir restore; <see langword="null"/> = <see cref="WorkdirRestoreLimits.Default"/>.</param>
+    public SnapshotService(ISnapshotStore store, IBlobCipher? cipher, bool encryptWorkdir, IReadOnlyList<string>? exclude, int retention, ILogger? logger, bool allowUnencrypted = false, WorkdirRestoreLimits? restoreLimits = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfNegative(retention);
@@ -42,6 +46,8 @@ internal sealed class SnapshotService
         _encryptWorkdir = encryptWorkdir && cipher is not null;
         _exclude = WorkdirExclusions.Effective(exclude);
         _retention = retention;
+        _allowUnencrypted = allowUnencrypted;
+        _restoreLimits = restoreLimits ?? WorkdirRestoreLimits.Default;
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -59,7 +65,9 @@ internal sealed class SnapshotService
             config.EncryptWorkdirBlob ?? config.SessionBlobCipher is not null,
             config.WorkdirExclude,
             config.SnapshotRetention,
-            config.LoggerFactory?.CreateLogger<SnapshotService>());
+            config.LoggerFactory?.CreateLogger<SnapshotService>(),
+            config.AllowUnencryptedSnapshots,
+            config.WorkdirRestoreLimits);
     }
 
     /// <summary>
@@ -80,6 +88,7 @@ internal sealed class SnapshotService
         var scratch = HostPath.Combine(host.TaskDirectory, ExportScratchName);
         var draft = new SnapshotDraft
         {
+            SnapshotId = SnapshotDraft.NewSnapshotId(request.CapturedAt),
             ProcessId = request.ProcessId,
             SessionId = request.SessionId,
             EndState = request.EndState,
@@ -96,8 +105,8 @@ internal sealed class SnapshotService
             await exportSession(scratch, cancellationToken).ConfigureAwait(false);
             record = await Store.SaveAsync(
                 draft,
-                (sink, token) => WriteSessionBlobAsync(host, scratch, sink, token),
-                (sink, token) => WriteWorkdirBlobAsync(host, sink, token),
+                (sink, token) => WriteSessionBlobAsync(host, scratch, sink, new BlobCipherContext(draft.ProcessId, draft.SnapshotId, SnapshotBlobRole.Session), token),
+                (sink, token) => WriteWorkdirBlobAsync(host, sink, new BlobCipherContext(draft.ProcessId, draft.SnapshotId, SnapshotBlobRole.Workdir), token),
                 cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -128,7 +137,11 @@ internal sealed class SnapshotService
     /// <param name="importSession">Imports the session JSON at the given host path into opencode's database.</param>
     /// <param name="cancellationToken">A token to cancel the restore.</param>
     /// <returns>A task that completes when the snapshot is restored and imported.</returns>
-    /// <exception cref="BlobCipherException">A blob could not be decrypted (wrong or missing key, tampered data): fail loudly.</exception>
+    /// <exception cref="BlobCipherException">
+    /// A blob could not be decrypted (wrong or missing key, tampered data, a blob of another process, snapshot or role),
+    /// or a cipher is configured and the record says a blob is stored unencrypted (a downgrade) without the opt-in.
+    /// </exception>
+    /// <exception cref="WorkdirRestoreLimitException">The workdir archive crossed a <see cref="WorkdirRestoreLimits"/> cap.</exception>
     /// <exception cref="UnsafeArchiveEntryException">The workdir archive holds an entry that could escape the work directory.</exception>
     /// <exception cref="SnapshotException">A blob is missing from the store.</exception>
     public async Task RestoreAsync(IHost host, SnapshotRecord record, Func<string, CancellationToken, Task> importSession, CancellationToken cancellationToken)
@@ -143,11 +156,13 @@ internal sealed class SnapshotService
                 "Set SessionBlobCipher to a cipher with the key the snapshot was saved with, or restart without resume to run fresh.");
         }
 
+        RefuseDowngrade(record);
+
         var scratch = HostPath.Combine(host.TaskDirectory, ImportScratchName);
         try
         {
-            await CopyBlobAsync(record, record.SessionBlobId, record.SessionBlobEncrypted, "session", (content, token) => host.WriteFileAsync(scratch, content, ScratchMode, token), cancellationToken).ConfigureAwait(false);
-            await CopyBlobAsync(record, record.WorkdirBlobId, record.WorkdirBlobEncrypted, "workdir", host.RestoreWorkdirAsync, cancellationToken).ConfigureAwait(false);
+            await CopyBlobAsync(record, SnapshotBlobRole.Session, (content, token) => host.WriteFileAsync(scratch, content, ScratchMode, token), cancellationToken).ConfigureAwait(false);
+            await CopyBlobAsync(record, SnapshotBlobRole.Workdir, (content, token) => RestoreWorkdirAsync(host, content, token), cancellationToken).ConfigureAwait(false);
             await importSession(scratch, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -158,7 +173,44 @@ internal sealed class SnapshotService
         Log.RestoreCompleted(_logger, record.SnapshotId, record.ProcessId, record.CapturedAt, host.DisplayName);
     }
 
-    private async Task WriteSessionBlobAsync(IHost host, string scratch, Stream sink, CancellationToken cancellationToken)
+    private async Task RestoreWorkdirAsync(IHost host, Stream archive, CancellationToken cancellationToken)
+    {
+        var guarded = new WorkdirRestoreGuard(archive, _restoreLimits);
+        await using (guarded.ConfigureAwait(false))
+        {
+            await host.RestoreWorkdirAsync(guarded, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// With a cipher configured, a blob the configuration encrypts must be stored encrypted: a record claiming otherwise
+    /// is a forged or downgraded snapshot (its blob would skip authentication) and is refused unless the caller opted in.
+    /// </summary>
+    private void RefuseDowngrade(SnapshotRecord record)
+    {
+        if (_cipher is null || _allowUnencrypted)
+        {
+            return;
+        }
+
+        var clear = (record.SessionBlobEncrypted, record.WorkdirBlobEncrypted || !_encryptWorkdir) switch
+        {
+            (false, false) => "session and workdir blobs are",
+            (false, true) => "session blob is",
+            (true, false) => "workdir blob is",
+            _ => null,
+        };
+        if (clear is not null)
+        {
+            throw new BlobCipherException(
+                $"Refused to restore snapshot {record.SnapshotId} (process {record.ProcessId}): its record says its {clear} stored unencrypted, but a cipher is configured, " +
+                $"so the blob cannot be authenticated and may have been forged or swapped.{Environment.NewLine}" +
+                $"Delete the snapshot (or run without resume) to start fresh. If the snapshot is genuine (saved before encryption was enabled), set " +
+                $"{nameof(OpencodeTaskConfig)}.{nameof(OpencodeTaskConfig.AllowUnencryptedSnapshots)} = true for one run.");
+        }
+    }
+
+    private async Task WriteSessionBlobAsync(IHost host, string scratch, Stream sink, BlobCipherContext context, CancellationToken cancellationToken)
     {
         var file = await host.OpenReadAsync(scratch, cancellationToken).ConfigureAwait(false);
         await using (file.ConfigureAwait(false))
@@ -166,7 +218,7 @@ internal sealed class SnapshotService
             var counted = new CountingReadStream(file);
             if (_cipher is not null)
             {
-                await _cipher.EncryptAsync(counted, sink, cancellationToken).ConfigureAwait(false);
+                await _cipher.EncryptAsync(counted, sink, context, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -182,14 +234,18 @@ internal sealed class SnapshotService
         }
     }
 
-    private Task WriteWorkdirBlobAsync(IHost host, Stream sink, CancellationToken cancellationToken) =>
+    private Task WriteWorkdirBlobAsync(IHost host, Stream sink, BlobCipherContext context, CancellationToken cancellationToken) =>
         _encryptWorkdir
-            ? StreamPipe.RunAsync((pipe, token) => host.ArchiveWorkdirAsync(pipe, _exclude, token), (pipe, token) => _cipher!.EncryptAsync(pipe, sink, token), cancellationToken)
+            ? StreamPipe.RunAsync((pipe, token) => host.ArchiveWorkdirAsync(pipe, _exclude, token), (pipe, token) => _cipher!.EncryptAsync(pipe, sink, context, token), cancellationToken)
             : host.ArchiveWorkdirAsync(sink, _exclude, cancellationToken);
 
     /// <summary>Streams a blob (decrypted when it was stored encrypted) into a pull-style consumer.</summary>
-    private async Task CopyBlobAsync(SnapshotRecord record, string blobId, bool encrypted, string blobName, Func<Stream, CancellationToken, Task> consumer, CancellationToken cancellationToken)
+    private async Task CopyBlobAsync(SnapshotRecord record, SnapshotBlobRole role, Func<Stream, CancellationToken, Task> consumer, CancellationToken cancellationToken)
     {
+        var (blobId, encrypted, blobName) = role == SnapshotBlobRole.Session
+            ? (record.SessionBlobId, record.SessionBlobEncrypted, "session")
+            : (record.WorkdirBlobId, record.WorkdirBlobEncrypted, "workdir");
+        var context = new BlobCipherContext(record.ProcessId, record.SnapshotId, role);
         var blob = await Store.OpenBlobAsync(record.ProcessId, blobId, cancellationToken).ConfigureAwait(false);
         await using (blob.ConfigureAwait(false))
         {
@@ -206,7 +262,7 @@ internal sealed class SnapshotService
 
             // The consumer only ever sees authenticated chunks; if a later chunk fails, the consumer's read fails too
             // and the BlobCipherException is what surfaces.
-            await StreamPipe.RunAsync((pipe, token) => _cipher!.DecryptAsync(blob, pipe, token), consumer, cancellationToken).ConfigureAwait(false);
+            await StreamPipe.RunAsync((pipe, token) => _cipher!.DecryptAsync(blob, pipe, context, token), consumer, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -94,6 +94,20 @@ public sealed record OpencodeTaskConfig
     public int SnapshotRetention { get; init; } = 5;
 
     /// <summary>
+    /// Gets a value indicating whether resume may restore a snapshot whose record says a blob is stored unencrypted
+    /// although <see cref="SessionBlobCipher"/> is set. Default <see langword="false"/>: such a record cannot be
+    /// authenticated (it may be forged or downgraded), so resume fails with a <see cref="BlobCipherException"/>. Set it
+    /// only for one run after enabling encryption on a process with older, unencrypted snapshots.
+    /// </summary>
+    public bool AllowUnencryptedSnapshots { get; init; }
+
+    /// <summary>
+    /// Gets the caps on restoring a workdir snapshot (total bytes, entry count, expansion ratio); a restore that crosses
+    /// one fails with a <see cref="WorkdirRestoreLimitException"/> before it fills the disk. Default <see cref="WorkdirRestoreLimits.Default"/>.
+    /// </summary>
+    public WorkdirRestoreLimits WorkdirRestoreLimits { get; init; } = WorkdirRestoreLimits.Default;
+
+    /// <summary>
     /// Gets extra environment variables for the opencode process (<see langword="null"/> value = unset). They reach
     /// the agent and every command it runs. The library's own entries (<c>OPENCODE_SERVER_PASSWORD</c>,
     /// <c>OPENCODE_SERVER_USERNAME</c>, <c>OPENCODE_DB</c>, <c>BROWSER</c>, any <c>OPENCODE_SESSIONS_*</c>, and HOME and

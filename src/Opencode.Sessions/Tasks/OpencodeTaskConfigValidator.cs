@@ -63,6 +63,18 @@ internal static partial class OpencodeTaskConfigValidator
             errors.Add((nameof(config.EncryptWorkdirBlob), $"requires {nameof(config.SessionBlobCipher)} to be set"));
         }
 
+        if (config.WorkdirRestoreLimits is null)
+        {
+            errors.Add((nameof(config.WorkdirRestoreLimits), "must not be null (use WorkdirRestoreLimits.Default)"));
+        }
+        else
+        {
+            foreach (var (field, problem) in config.WorkdirRestoreLimits.GetProblems())
+            {
+                errors.Add(($"{nameof(config.WorkdirRestoreLimits)}.{field}", problem));
+            }
+        }
+
         if (!config.SupportsResume && (config.SnapshotStore is not null || config.SessionBlobCipher is not null))
         {
             errors.Add((nameof(config.SupportsResume), $"is false, so {nameof(config.SnapshotStore)} and {nameof(config.SessionBlobCipher)} would never be used; remove them or enable resume"));

@@ -9,8 +9,8 @@ namespace Opencode.Sessions;
 internal sealed partial class TaskRunner
 {
     /// <summary>
-    /// Restores the workdir and the conversation. A cipher failure fails the task (tampering or a changed key must never
-    /// be papered over); any other failure falls back to a fresh start and keeps the snapshot for inspection.
+    /// Restores the workdir and the conversation. A cipher failure (tampering, a downgraded record, a changed key) or a
+    /// crossed restore limit fails the task (never papered over with a fresh start); any other failure falls back to a fresh start and keeps the snapshot for inspection.
     /// </summary>
     /// <returns><see langword="true"/> when the session was restored.</returns>
     private async Task<bool> RestoreAsync(SnapshotService snapshots, SnapshotRecord snapshot, CancellationToken cancellationToken)
@@ -26,7 +26,7 @@ internal sealed partial class TaskRunner
             _context.ReportProgress(null, $"Resumed session {snapshot.SessionId}");
             return true;
         }
-        catch (BlobCipherException)
+        catch (Exception ex) when (ex is BlobCipherException or WorkdirRestoreLimitException)
         {
             throw;
         }

@@ -12,6 +12,24 @@ public sealed partial class PostgreSqlSnapshotStoreTests
 {
     [Test]
     [CancelAfter(30_000)]
+    public async Task EnsureSchemaAsync_TablesFromBeforeSnapshotKeys_AddsTheColumnAndKeepsOldRows(CancellationToken cancellationToken)
+    {
+        // Arrange: a schema as the previous release left it (no snapshot_key column, no index on it), with one row.
+        await _store.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken);
+        await _database.ScalarAsync<int>($"ALTER TABLE {Table("snapshots")} DROP COLUMN snapshot_key; SELECT 1", cancellationToken);
+
+        // Act: a new store (a newer worker) uses it.
+        await using var upgraded = CreateStore();
+        var saved = await upgraded.SaveAsync(Draft("p1", T0.AddMinutes(1)), Bytes("s"), Bytes("w"), cancellationToken);
+
+        // Assert
+        var records = await upgraded.ListAsync("p1", cancellationToken);
+        Assert.That(records.Select(r => r.SnapshotId), Is.EqualTo(new[] { saved.SnapshotId, records[1].SnapshotId }));
+        Assert.That(records[1].SnapshotId, Has.Length.EqualTo(19), "the old row keeps its identity-based id");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task EnsureSchemaAsync_ConcurrentAndRepeated_CreatesEachObjectOnceAndKeepsData(CancellationToken cancellationToken)
     {
         // Arrange: four stores (four "processes") racing to create the same schema.

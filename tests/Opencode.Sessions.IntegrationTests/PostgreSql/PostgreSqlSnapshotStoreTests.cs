@@ -192,11 +192,37 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
 
         var row = await _database.ScalarAsync<string>(
             $"SELECT concat_ws('|', process_id, captured_at AT TIME ZONE 'UTC', end_state, session_id, session_blob_id, workdir_blob_id, array_to_string(deliverables_emitted, ',')) " +
-            $"FROM {Table("snapshots")} WHERE snapshot_id = {long.Parse(record.SnapshotId, System.Globalization.CultureInfo.InvariantCulture)}",
+            $"FROM {Table("snapshots")} WHERE snapshot_key = '{record.SnapshotId}'",
             cancellationToken);
 
         Assert.That(row, Is.EqualTo($"p1|2026-11-21 10:00:00|failed|ses_1|{Guid.Parse(record.SessionBlobId)}|{Guid.Parse(record.WorkdirBlobId)}|a.md,b/c.txt"));
-        Assert.That(record.SnapshotId, Has.Length.EqualTo(19));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task SaveAsync_Always_StoresTheDraftsSnapshotId(CancellationToken cancellationToken)
+    {
+        // The cipher binds the blobs to the snapshot id, so the id must be the one chosen before the blobs were written.
+        var draft = Draft("p1", T0);
+
+        var record = await _store.SaveAsync(draft, Bytes("s"), Bytes("w"), cancellationToken);
+
+        Assert.That(record.SnapshotId, Is.EqualTo(draft.SnapshotId));
+        Assert.That((await _store.LoadLatestAsync("p1", cancellationToken))!.SnapshotId, Is.EqualTo(draft.SnapshotId));
+        await Assert.ThrowsAsync<SnapshotException>(() => _store.SaveAsync(draft with { CapturedAt = T0.AddMinutes(1) }, Bytes("s"), Bytes("w"), cancellationToken));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task ListAsync_RowSavedBeforeSnapshotKeysExisted_GetsItsIdentityAsId(CancellationToken cancellationToken)
+    {
+        var record = await _store.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken);
+        var identity = await _database.ScalarAsync<long>($"SELECT snapshot_id FROM {Table("snapshots")} WHERE snapshot_key = '{record.SnapshotId}'", cancellationToken);
+        await _database.ScalarAsync<long>($"WITH u AS (UPDATE {Table("snapshots")} SET snapshot_key = NULL RETURNING 1) SELECT count(*) FROM u", cancellationToken);
+
+        var legacy = (await _store.ListAsync("p1", cancellationToken)).Single();
+
+        Assert.That(legacy.SnapshotId, Is.EqualTo(identity.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     private PostgreSqlSnapshotStore CreateStore(int chunkSize = SmallChunk, bool createSchema = true, ILogger<PostgreSqlSnapshotStore>? logger = null) =>

@@ -139,7 +139,7 @@ public abstract partial class SessionScenarios
         Assert.That(storedText, Does.Not.Contain(sessionId).And.Not.Contain("secret plan").And.Not.Contain(OpencodeTaskConfig.DefaultStartPrompt), "no plaintext at rest");
         using (var plain = new MemoryStream())
         {
-            await cipher.DecryptAsync(new MemoryStream(stored), plain, cancellationToken);
+            await cipher.DecryptAsync(new MemoryStream(stored), plain, new BlobCipherContext(processId, record.SnapshotId, SnapshotBlobRole.Session), cancellationToken);
             Assert.That(Encoding.UTF8.GetString(plain.ToArray()), Does.Contain(sessionId).And.Contain(OpencodeTaskConfig.DefaultStartPrompt), "the blob is the exported session");
         }
 

@@ -11,6 +11,7 @@ public sealed class AesGcmBlobCipherTests
     private const int SealedChunk = SmallChunk + 16;
 
     private static readonly byte[] Key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly BlobCipherContext Context = new("proc-1", "20260101T0000000000000Z-0123456789abcdef", SnapshotBlobRole.Session);
 
     [TestCase(0)]
     [TestCase(1)]
@@ -141,7 +142,7 @@ public sealed class AesGcmBlobCipherTests
         sealedBytes[HeaderSize + (2 * SealedChunk) + 1] ^= 0x80;
         using var destination = new MemoryStream();
 
-        await Assert.ThrowsAsync<BlobCipherException>(() => cipher.DecryptAsync(new MemoryStream(sealedBytes), destination, cancellationToken));
+        await Assert.ThrowsAsync<BlobCipherException>(() => cipher.DecryptAsync(new MemoryStream(sealedBytes), destination, Context, cancellationToken));
 
         Assert.That(destination.ToArray(), Is.EqualTo(plaintext[..(2 * SmallChunk)]));
     }
@@ -186,14 +187,14 @@ public sealed class AesGcmBlobCipherTests
     private static async Task<byte[]> EncryptAsync(AesGcmBlobCipher cipher, byte[] plaintext, CancellationToken cancellationToken)
     {
         using var destination = new MemoryStream();
-        await cipher.EncryptAsync(new MemoryStream(plaintext), destination, cancellationToken);
+        await cipher.EncryptAsync(new MemoryStream(plaintext), destination, Context, cancellationToken);
         return destination.ToArray();
     }
 
     private static async Task<byte[]> DecryptAsync(AesGcmBlobCipher cipher, byte[] ciphertext, CancellationToken cancellationToken)
     {
         using var destination = new MemoryStream();
-        await cipher.DecryptAsync(new MemoryStream(ciphertext), destination, cancellationToken);
+        await cipher.DecryptAsync(new MemoryStream(ciphertext), destination, Context, cancellationToken);
         return destination.ToArray();
     }
 }

@@ -152,7 +152,7 @@ public sealed class SnapshotServiceTests
     {
         var hostile = TestArchives.Build(TestArchives.File("../escape.txt", "x"));
         var record = await _store.SaveAsync(
-            new SnapshotDraft { ProcessId = "proc-1", CapturedAt = T0, EndState = SnapshotEndState.Done, SessionId = "ses_1" },
+            new SnapshotDraft { SnapshotId = SnapshotDraft.NewSnapshotId(T0), ProcessId = "proc-1", CapturedAt = T0, EndState = SnapshotEndState.Done, SessionId = "ses_1" },
             (sink, token) => sink.WriteAsync(Encoding.UTF8.GetBytes(SessionJson), token).AsTask(),
             (sink, token) => sink.WriteAsync(hostile, token).AsTask(),
             cancellationToken);
@@ -164,11 +164,14 @@ public sealed class SnapshotServiceTests
 
     [Test]
     [CancelAfter(20_000)]
-    public async Task RestoreAsync_PlainSnapshotWithCipherConfigured_RestoresAsIs(CancellationToken cancellationToken)
+    public async Task RestoreAsync_PlainSnapshotWithCipherConfigured_IsRefusedUnlessAllowed(CancellationToken cancellationToken)
     {
         var record = await new SnapshotService(_store, null, false, null, 5, null).CaptureAsync(_host.Object, Request(), ExportAsync, cancellationToken);
+        var key = AesGcmBlobCipher.GenerateKey();
 
-        await new SnapshotService(_store, new AesGcmBlobCipher(AesGcmBlobCipher.GenerateKey()), true, null, 5, null).RestoreAsync(_host.Object, record, ImportAsync, cancellationToken);
+        await Assert.ThrowsAsync<BlobCipherException>(() => new SnapshotService(_store, new AesGcmBlobCipher(key), true, null, 5, null).RestoreAsync(_host.Object, record, ImportAsync, cancellationToken));
+        Assert.That(_imported, Is.Null);
+        await new SnapshotService(_store, new AesGcmBlobCipher(key), true, null, 5, null, allowUnencrypted: true).RestoreAsync(_host.Object, record, ImportAsync, cancellationToken);
 
         Assert.That(_imported, Is.EqualTo(SessionJson));
     }

@@ -196,6 +196,7 @@ public abstract class SnapshotStoreContractTests
 
     protected static SnapshotDraft Draft(string processId, DateTimeOffset capturedAt, SnapshotEndState endState = SnapshotEndState.Done) => new()
     {
+        SnapshotId = SnapshotDraft.NewSnapshotId(capturedAt),
         ProcessId = processId,
         CapturedAt = capturedAt,
         EndState = endState,
