@@ -25,6 +25,12 @@ internal sealed class LocalDirectoryHost(string taskDirectory) : IHost
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(path));
 
+    public Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("The snapshot benchmark reads no deliverables.");
+
+    public Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("The snapshot benchmark writes no hook files.");
+
     public async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         var temporary = path + ".tmp";
