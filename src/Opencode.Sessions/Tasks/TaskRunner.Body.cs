@@ -76,6 +76,7 @@ internal sealed partial class TaskRunner
             .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
         var endpoint = await Host.OpenTunnelAsync(_server.Port, cancellationToken).ConfigureAwait(false);
         var upstream = new Uri($"http://{endpoint}");
+        _upstream = upstream;
         var client = new OpencodeClient(
             new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server.Credentials, Directory = Host.WorkDirectory, Timeout = TimeSpan.FromSeconds(15), TimeProvider = _config.TimeProvider },
             _loggerFactory.CreateLogger<OpencodeClient>());

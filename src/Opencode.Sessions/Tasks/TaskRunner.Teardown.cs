@@ -23,6 +23,7 @@ internal sealed partial class TaskRunner
     {
         using var bound = new CancellationTokenSource(TeardownBound);
         var cancelled = end == SnapshotEndState.Cancelled;
+        var liveExport = snapshots is not null ? await ExportFromLiveServerAsync(cancelled, bound.Token).ConfigureAwait(false) : null;
         if (_server is not null)
         {
             await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
@@ -52,9 +53,9 @@ internal sealed partial class TaskRunner
         }
 
         var keepTaskDirectory = false;
-        if (snapshots is not null && _sessionId is not null && _opencodePath is not null)
+        if (snapshots is not null && _sessionId is not null && (liveExport is not null || _opencodePath is not null))
         {
-            var captureError = await CaptureAsync(snapshots, end, bound.Token).ConfigureAwait(false);
+            var captureError = await CaptureAsync(snapshots, end, liveExport, bound.Token).ConfigureAwait(false);
             if (captureError is not null)
             {
                 keepTaskDirectory = true;
