@@ -13,8 +13,11 @@ internal sealed partial class TaskRunner
     /// </summary>
     internal static readonly TimeSpan CancelledLiveExportBound = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long the transcript may take to read from the live server at a normal end (DONE, ERROR, a failure).</summary>
-    internal static readonly TimeSpan LiveExportBound = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long the transcript may take to read from the live server at a normal end (DONE, ERROR, a failure): a hang
+    /// bound, past which the CLI export after the stop is the fallback.
+    /// </summary>
+    internal static readonly TimeSpan LiveExportBound = TimeSpan.FromSeconds(30);
 
     /// <summary>The tunnelled address of the running server, set once the session is live.</summary>
     private Uri? _upstream;

@@ -23,7 +23,10 @@ internal sealed partial class TaskRunner
     {
         using var bound = new CancellationTokenSource(TeardownBound);
         var cancelled = end == SnapshotEndState.Cancelled;
-        var liveExport = snapshots is not null ? await ExportFromLiveServerAsync(cancelled, bound.Token).ConfigureAwait(false) : null;
+        // Over a lost SSH connection the tunnel is gone too: nothing to read, and no reason to wait for it.
+        var liveExport = snapshots is not null && failure?.SourceException is not SshConnectionException
+            ? await ExportFromLiveServerAsync(cancelled, bound.Token).ConfigureAwait(false)
+            : null;
         if (_server is not null)
         {
             await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
