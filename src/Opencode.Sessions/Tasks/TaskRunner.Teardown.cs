@@ -29,8 +29,18 @@ internal sealed partial class TaskRunner
             : null;
         if (_server is not null)
         {
-            await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
+            var stopOpencode = StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token));
+            if (!cancelled)
+            {
+                // opencode gets its grace first: the sweep would SIGTERM it too, with the processes it still manages.
+                await stopOpencode.ConfigureAwait(false);
+            }
+
+            // After a cancellation both only SIGKILL, and the sweep kills every process carrying the task marker
+            // (opencode included) until none is left, so one spawned meanwhile is caught too: overlapping them saves a
+            // host round trip (a whole SSH channel, seconds on a loaded host) from the cancellation promise.
             await StepAsync("stop the processes the agent left running", () => StopLeftoverProcessesAsync(cancelled, bound.Token)).ConfigureAwait(false);
+            await stopOpencode.ConfigureAwait(false);
         }
 
         await StopLogChannelAsync(cancelled, bound.Token).ConfigureAwait(false);

@@ -15,14 +15,7 @@ public sealed class SshHostConnectionTests
     private string _root = null!;
 
     [OneTimeSetUp]
-    public async Task StartServerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _server = await SshServerFixture.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServerAsync() => await _server.DisposeAsync();
+    public async Task StartServerAsync() => _server = await SharedSshServer.GetAsync();
 
     [SetUp]
     public void CreateRoot() => _root = Directory.CreateTempSubdirectory("ocs-ssh-conn-").FullName;

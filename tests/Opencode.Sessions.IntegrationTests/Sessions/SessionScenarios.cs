@@ -68,7 +68,7 @@ public abstract partial class SessionScenarios
     [OneTimeSetUp]
     public async Task StartModelAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         _model = await ScriptedModelServer.StartAsync(timeout.Token);
     }
 

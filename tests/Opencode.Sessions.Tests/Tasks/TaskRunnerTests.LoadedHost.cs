@@ -42,4 +42,43 @@ public sealed partial class TaskRunnerTests
         Assert.That(_h.Context.Messages, Does.Contain($"Launching opencode {OpencodeTaskConfig.DefaultOpencodeVersion}…"));
         Assert.That(_h.Process.StartInfo.Arguments.Any(a => a.Contains(fromCache ? cached : "/usr/bin/opencode", StringComparison.Ordinal)), Is.True, "the located executable is launched");
     }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    [CancelAfter(20_000)]
+    public async Task ExecuteAsync_SessionEnds_SweepsLeftoversBesideTheKillOnlyWhenCancelled(bool cancel, CancellationToken cancellationToken)
+    {
+        // Arrange: the termination waits (up to 3 s) to see whether the sweep starts while opencode is being stopped.
+        var sweepStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool? sweptDuringTheStop = null;
+        _h.Host.BeforeCall = async (call, token) =>
+        {
+            if (call.Operation == nameof(IHost.RunCommandAsync) && call.Target?.Contains("/environ", StringComparison.Ordinal) == true)
+            {
+                sweepStarted.TrySetResult();
+            }
+            else if (call.Operation == nameof(IHostProcess.TerminateAsync))
+            {
+                sweptDuringTheStop = await Task.WhenAny(sweepStarted.Task, Task.Delay(TimeSpan.FromSeconds(3), token)) == sweepStarted.Task;
+            }
+        };
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = await _h.StartAsync(_h.CreateTask(), cancellation.Token, cancel ? [] : ["DONE"]);
+
+        // Act
+        if (cancel)
+        {
+            await cancellation.CancelAsync();
+            await Assert.ThrowsAsync<OperationCanceledException>(() => run);
+        }
+        else
+        {
+            await run;
+        }
+
+        // Assert: overlapped after a cancellation (both only SIGKILL); after DONE opencode's grace comes first.
+        Assert.That(sweepStarted.Task.IsCompleted, Is.True, "the leftover sweep ran");
+        Assert.That(sweptDuringTheStop, Is.EqualTo(cancel));
+        Assert.That(_h.Process.TerminationRequests, Is.EqualTo(new[] { cancel ? TerminationMode.Aggressive : TerminationMode.Graceful }));
+    }
 }
