@@ -62,27 +62,58 @@ run_tests() {
   local status=0
   local filter=()
   [ -n "${TEST_FILTER:-}" ] && filter=(--filter "$TEST_FILTER")
+  local timings=()
+  # Two NUnit workers: one per core. The integration tests mostly wait on opencode, sshd and PostgreSQL, which need
+  # the cores themselves; more workers only lengthen every test's wall time on a 2-core machine.
   for project in tests/Opencode.Sessions.Tests tests/Opencode.Sessions.IntegrationTests; do
     log "dotnet test $project"
+    local started=$SECONDS
     dotnet test "$project" -c "$CONFIG" --no-build -nologo \
       --logger "trx;LogFilePrefix=$(basename "$project")" --logger "console;verbosity=normal" \
       --results-directory "$results" "${filter[@]}" -- NUnit.NumberOfTestWorkers=2 >&2 || status=$?
+    timings+=("$(basename "$project")=$((SECONDS - started))")
   done
-  summarize "$results"
+  summarize "$results" "${timings[@]}"
   return $status
 }
 
 summarize() {
-  # Sum the counters of every TRX file: one line, "N passed, N failed, N skipped".
-  python3 - "$1" <<'PY' 2>/dev/null || awk 'BEGIN{print "0 passed, 1 failed, 0 skipped"}'
-import sys, glob, xml.etree.ElementTree as ET
-p = f = s = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}Counters")
-    if c is None: continue
-    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
-    s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
-print(f"{p} passed, {f} failed, {s} skipped")
+  # Per project: counts, wall time and the slowest tests; then the last line, the sum of every TRX file:
+  # "N passed, N failed, N skipped" (.ci/run greps it, so it stays last).
+  python3 - "$@" <<'PY' 2>/dev/null || awk 'BEGIN{print "0 passed, 1 failed, 0 skipped"}'
+import sys, glob, os, xml.etree.ElementTree as ET
+results, timings = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
+def counts(c):
+    return (int(c.get("passed", 0)),
+            int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0)),
+            int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0)))
+def seconds(d):
+    h, m, s = d.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+def clock(t):
+    t = int(t)
+    return f"{t // 60}m{t % 60:02d}s" if t >= 60 else f"{t}s"
+P = F = S = 0
+for project, wall in timings.items():
+    p = f = s = 0
+    slow = []
+    for path in glob.glob(os.path.join(results, project + "_*.trx")):
+        root = ET.parse(path).getroot()
+        c = root.find(".//{*}Counters")
+        if c is not None:
+            cp, cf, cs = counts(c); p += cp; f += cf; s += cs
+        slow += [(seconds(r.get("duration")), r.get("testName")) for r in root.findall(".//{*}UnitTestResult") if r.get("duration")]
+    P += p; F += f; S += s
+    print(f"{project}: {p} passed, {f} failed, {s} skipped in {clock(wall)}")
+    slow.sort(reverse=True)
+    if slow:
+        print("  slowest: " + "; ".join(f"{name} {clock(d)}" for d, name in slow[:5]))
+if not timings:
+    for path in glob.glob(results + "/*.trx"):
+        c = ET.parse(path).getroot().find(".//{*}Counters")
+        if c is not None:
+            cp, cf, cs = counts(c); P += cp; F += cf; S += cs
+print(f"{P} passed, {F} failed, {S} skipped")
 PY
 }
 

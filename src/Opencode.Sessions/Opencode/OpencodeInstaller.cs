@@ -94,6 +94,15 @@ internal sealed class OpencodeInstaller
         }
     }
 
+    /// <summary>
+    /// The version of an executable inside the versioned install cache (<c>…/opencode-ai/&lt;version&gt;/node_modules/…</c>):
+    /// the install script verified its <c>--version</c> before moving it into place, so it needs no probe (which starts
+    /// opencode once more: about a second on a quiet machine, 14 s at load 15). <see langword="null"/> for any other
+    /// executable (found on PATH or configured), whose version only a probe can tell.
+    /// </summary>
+    internal static string? CachedVersion(string executable, string version) =>
+        executable.Contains($"/opencode-ai/{version}/node_modules/", StringComparison.Ordinal) ? version : null;
+
     /// <summary>Extracts a version from <c>--version</c> output: the last non-empty line, without a leading <c>v</c>.</summary>
     internal static string? ParseVersion(string output)
     {

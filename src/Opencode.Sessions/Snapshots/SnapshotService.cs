@@ -86,19 +86,7 @@ internal sealed class SnapshotService
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(exportSession);
         var scratch = HostPath.Combine(host.TaskDirectory, ExportScratchName);
-        var draft = new SnapshotDraft
-        {
-            SnapshotId = SnapshotDraft.NewSnapshotId(request.CapturedAt),
-            ProcessId = request.ProcessId,
-            SessionId = request.SessionId,
-            EndState = request.EndState,
-            CapturedAt = request.CapturedAt,
-            DeliverablesEmitted = request.DeliverablesEmitted ?? [],
-            SessionBlobEncrypted = _cipher is not null,
-            WorkdirBlobEncrypted = _encryptWorkdir,
-        };
-        draft.Validate();
-
+        var draft = CreateDraft(request);
         SnapshotRecord record;
         try
         {
@@ -114,17 +102,37 @@ internal sealed class SnapshotService
             await RemoveScratchAsync(host, scratch).ConfigureAwait(false);
         }
 
-        Log.CaptureCompleted(_logger, record.SnapshotId, record.ProcessId, record.EndState, record.SessionBlobEncrypted, record.WorkdirBlobEncrypted);
-        try
+        return await CompleteAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Saves a session export already in memory (read from the live server) and the work directory as one snapshot,
+    /// then prunes to the retention count. Nothing is written to the host: no scratch file, no second opencode.
+    /// </summary>
+    /// <param name="host">The host the session ran on (opencode already stopped).</param>
+    /// <param name="request">What is snapshotted.</param>
+    /// <param name="sessionExport">The export document, in the format <c>opencode import</c> reads.</param>
+    /// <param name="cancellationToken">A token to cancel the capture; a cancelled capture stores nothing.</param>
+    /// <returns>The stored record.</returns>
+    /// <exception cref="SnapshotException">The export was empty or the store failed.</exception>
+    public async Task<SnapshotRecord> CaptureAsync(IHost host, SnapshotCaptureRequest request, ReadOnlyMemory<byte> sessionExport, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(request);
+        if (sessionExport.IsEmpty)
         {
-            await Store.PruneAsync(request.ProcessId, _retention, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.PruneAfterCaptureFailed(_logger, record.SnapshotId, record.ProcessId, ex);
+            throw new SnapshotException(
+                $"The session export of {request.SessionId} is empty, so no snapshot was saved.{Environment.NewLine}" +
+                "The live server returned no transcript; the CLI export (opencode export) is the fallback.");
         }
 
-        return record;
+        var draft = CreateDraft(request);
+        var record = await Store.SaveAsync(
+            draft,
+            (sink, token) => WriteSessionBlobAsync(new MemoryStream(sessionExport.ToArray(), writable: false), sink, new BlobCipherContext(draft.ProcessId, draft.SnapshotId, SnapshotBlobRole.Session), token),
+            (sink, token) => WriteWorkdirBlobAsync(host, sink, new BlobCipherContext(draft.ProcessId, draft.SnapshotId, SnapshotBlobRole.Workdir), token),
+            cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(record, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -210,28 +218,68 @@ internal sealed class SnapshotService
         }
     }
 
+    private SnapshotDraft CreateDraft(SnapshotCaptureRequest request)
+    {
+        var draft = new SnapshotDraft
+        {
+            SnapshotId = SnapshotDraft.NewSnapshotId(request.CapturedAt),
+            ProcessId = request.ProcessId,
+            SessionId = request.SessionId,
+            EndState = request.EndState,
+            CapturedAt = request.CapturedAt,
+            DeliverablesEmitted = request.DeliverablesEmitted ?? [],
+            SessionBlobEncrypted = _cipher is not null,
+            WorkdirBlobEncrypted = _encryptWorkdir,
+        };
+        draft.Validate();
+        return draft;
+    }
+
+    /// <summary>Logs the stored snapshot and prunes to the retention count (a failed prune is logged, never thrown).</summary>
+    private async Task<SnapshotRecord> CompleteAsync(SnapshotRecord record, CancellationToken cancellationToken)
+    {
+        Log.CaptureCompleted(_logger, record.SnapshotId, record.ProcessId, record.EndState, record.SessionBlobEncrypted, record.WorkdirBlobEncrypted);
+        try
+        {
+            await Store.PruneAsync(record.ProcessId, _retention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.PruneAfterCaptureFailed(_logger, record.SnapshotId, record.ProcessId, ex);
+        }
+
+        return record;
+    }
+
     private async Task WriteSessionBlobAsync(IHost host, string scratch, Stream sink, BlobCipherContext context, CancellationToken cancellationToken)
     {
         var file = await host.OpenReadAsync(scratch, cancellationToken).ConfigureAwait(false);
         await using (file.ConfigureAwait(false))
         {
-            var counted = new CountingReadStream(file);
-            if (_cipher is not null)
-            {
-                await _cipher.EncryptAsync(counted, sink, context, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await counted.CopyToAsync(sink, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (counted.BytesRead == 0)
+            if (await WriteSessionBlobAsync(file, sink, context, cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw new SnapshotException(
                     $"The exported session file {scratch} on {host.DisplayName} is empty, so no snapshot was saved.{Environment.NewLine}" +
                     "The session export produced no output; check that opencode export succeeded for this session.");
             }
         }
+    }
+
+    /// <summary>Copies (or encrypts) the session export into the store's sink.</summary>
+    /// <returns>How many bytes of the export were read.</returns>
+    private async Task<long> WriteSessionBlobAsync(Stream export, Stream sink, BlobCipherContext context, CancellationToken cancellationToken)
+    {
+        var counted = new CountingReadStream(export);
+        if (_cipher is not null)
+        {
+            await _cipher.EncryptAsync(counted, sink, context, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await counted.CopyToAsync(sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        return counted.BytesRead;
     }
 
     private Task WriteWorkdirBlobAsync(IHost host, Stream sink, BlobCipherContext context, CancellationToken cancellationToken) =>

@@ -9,7 +9,22 @@ namespace Opencode.Sessions;
 
 internal sealed partial class TaskRunner
 {
-    private const int SessionCreateAttempts = 4;
+    /// <summary>
+    /// How long pre-creating (or re-attaching) the session may keep retrying transient failures (refused connection,
+    /// 5xx, timeout). A hang bound, not a promise: opencode answers its first requests slowly while it initialises the
+    /// project, and a loaded host stretches that to seconds; a fixed count of quick retries (4 in 0.9 s before) gave up
+    /// on a server that was only busy.
+    /// </summary>
+    internal static readonly TimeSpan SessionCreateWindow = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The per-request bound of the session calls (create, get, start prompt): a hang bound. 15 s before; a fresh
+    /// opencode at load 15 took 19 s to print its URL, and its first answers are as slow.
+    /// </summary>
+    internal static readonly TimeSpan SessionRequestTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest pause between two session-creation attempts.</summary>
+    private static readonly TimeSpan SessionCreateMaxBackoff = TimeSpan.FromSeconds(2);
 
     /// <summary>Moves a task directory left by an earlier run (a crash, or a snapshot that failed) aside, never deleting it.</summary>
     private async Task PreserveLeftoverTaskDirectoryAsync(CancellationToken cancellationToken)
@@ -56,10 +71,13 @@ internal sealed partial class TaskRunner
     /// </summary>
     private async Task<int> RunBodyAsync(string? resumedSessionId, CancellationToken cancellationToken)
     {
-        // The version probe starts opencode once (about a second locally, seconds over SSH) and only feeds the progress
-        // message: it runs while the work directory is prepared instead of delaying the launch.
+        // The version probe starts opencode once (about a second locally, seconds over SSH, 14 s at load 15) and only
+        // feeds the progress message: it is skipped for the install cache, whose version the installer verified, and
+        // otherwise runs while the work directory is prepared instead of delaying the launch.
         var installer = new OpencodeInstaller(Host, _loggerFactory.CreateLogger<OpencodeInstaller>(), _config.TimeProvider);
-        var versionProbe = installer.ProbeVersionAsync(_opencodePath!, _environment, cancellationToken);
+        var versionProbe = OpencodeInstaller.CachedVersion(_opencodePath!, _config.OpencodeVersion) is { } known
+            ? Task.FromResult<string?>(known)
+            : installer.ProbeVersionAsync(_opencodePath!, _environment, cancellationToken);
         string? version;
         try
         {
@@ -76,8 +94,9 @@ internal sealed partial class TaskRunner
             .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
         var endpoint = await Host.OpenTunnelAsync(_server.Port, cancellationToken).ConfigureAwait(false);
         var upstream = new Uri($"http://{endpoint}");
+        _upstream = upstream;
         var client = new OpencodeClient(
-            new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server.Credentials, Directory = Host.WorkDirectory, Timeout = TimeSpan.FromSeconds(15), TimeProvider = _config.TimeProvider },
+            new OpencodeClientOptions { BaseAddress = upstream, Credentials = _server.Credentials, Directory = Host.WorkDirectory, Timeout = SessionRequestTimeout, TimeProvider = _config.TimeProvider },
             _loggerFactory.CreateLogger<OpencodeClient>());
         await using (client.ConfigureAwait(false))
         {
@@ -133,6 +152,7 @@ internal sealed partial class TaskRunner
     /// <returns>The session id, and whether it continues the resumed conversation.</returns>
     private async Task<(string SessionId, bool Continued)> ResolveSessionAsync(OpencodeClient client, string? resumedSessionId, CancellationToken cancellationToken)
     {
+        var started = _config.TimeProvider.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -152,10 +172,12 @@ internal sealed partial class TaskRunner
 
                 return ((await client.CreateSessionAsync(null, cancellationToken).ConfigureAwait(false)).Id, false);
             }
-            catch (Exception ex) when (attempt < SessionCreateAttempts && ex is OpencodeConnectionException or OpencodeServerException or OpencodeTimeoutException)
+            catch (Exception ex) when (ex is OpencodeConnectionException or OpencodeServerException or OpencodeTimeoutException
+                                       && _config.TimeProvider.GetElapsedTime(started) < SessionCreateWindow)
             {
                 Log.SessionCreateRetry(_logger, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt), _config.TimeProvider, cancellationToken).ConfigureAwait(false);
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, attempt - 1), SessionCreateMaxBackoff.TotalMilliseconds));
+                await Task.Delay(backoff, _config.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -33,6 +33,12 @@ internal sealed partial class TaskRunner
         [LoggerMessage(EventId = 108, EventName = "CaptureFailed", Level = LogLevel.Error, Message = "Snapshot capture failed; the task directory {TaskDirectory} is kept")]
         public static partial void CaptureFailed(ILogger logger, string taskDirectory, Exception exception);
 
+        [LoggerMessage(EventId = 109, EventName = "LiveExportFailed", Level = LogLevel.Information, Message = "Reading session {SessionId} from the live server failed; falling back to opencode export")]
+        public static partial void LiveExportFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(EventId = 110, EventName = "LiveExportSkipped", Level = LogLevel.Debug, Message = "Session {SessionId} is still {Status}; it is exported with opencode export after the stop")]
+        public static partial void LiveExportSkipped(ILogger logger, string sessionId, string status);
+
         [LoggerMessage(EventId = 140, EventName = "EarlierRunProcessesStopped", Level = LogLevel.Warning, Message = "Process {ProcessId}: stopped {Count} process(es) an earlier run left running in {TaskDirectory} on {Host}")]
         public static partial void EarlierRunProcessesStopped(ILogger logger, string processId, int count, string taskDirectory, string host);
 

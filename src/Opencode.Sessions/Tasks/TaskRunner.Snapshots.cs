@@ -51,16 +51,22 @@ internal sealed partial class TaskRunner
         }
     }
 
-    /// <summary>Captures the snapshot; returns the error (already reported) when it failed.</summary>
-    private async Task<Exception?> CaptureAsync(SnapshotService snapshots, SnapshotEndState end, CancellationToken cancellationToken)
+    /// <summary>
+    /// Captures the snapshot, with the transcript read from the live server when there is one, else exported with
+    /// <c>opencode export</c>; returns the error (already reported) when it failed.
+    /// </summary>
+    private async Task<Exception?> CaptureAsync(SnapshotService snapshots, SnapshotEndState end, byte[]? liveExport, CancellationToken cancellationToken)
     {
         try
         {
-            var record = await snapshots.CaptureAsync(
-                Host,
-                new SnapshotCaptureRequest(_task.ProcessId, _sessionId!, end, _config.TimeProvider.GetUtcNow(), _driver?.DeliverablesEmitted),
-                (file, token) => OpencodeCli.ExportSessionAsync(Host, _opencodePath!, _sessionId!, file, _environment!, token),
-                cancellationToken).ConfigureAwait(false);
+            var request = new SnapshotCaptureRequest(_task.ProcessId, _sessionId!, end, _config.TimeProvider.GetUtcNow(), _driver?.DeliverablesEmitted);
+            var record = liveExport is not null
+                ? await snapshots.CaptureAsync(Host, request, liveExport, cancellationToken).ConfigureAwait(false)
+                : await snapshots.CaptureAsync(
+                    Host,
+                    request,
+                    (file, token) => OpencodeCli.ExportSessionAsync(Host, _opencodePath!, _sessionId!, file, _environment!, token),
+                    cancellationToken).ConfigureAwait(false);
             await _context.MarkHasSavedStateAsync(cancellationToken).ConfigureAwait(false);
             _context.ReportProgress(null, $"Snapshot {record.SnapshotId} saved ({end.ToString().ToLowerInvariant()})");
             return null;

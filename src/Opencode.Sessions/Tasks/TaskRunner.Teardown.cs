@@ -23,10 +23,24 @@ internal sealed partial class TaskRunner
     {
         using var bound = new CancellationTokenSource(TeardownBound);
         var cancelled = end == SnapshotEndState.Cancelled;
+        // Over a lost SSH connection the tunnel is gone too: nothing to read, and no reason to wait for it.
+        var liveExport = snapshots is not null && failure?.SourceException is not SshConnectionException
+            ? await ExportFromLiveServerAsync(cancelled, bound.Token).ConfigureAwait(false)
+            : null;
         if (_server is not null)
         {
-            await StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token)).ConfigureAwait(false);
+            var stopOpencode = StepAsync("stop opencode", () => _server.StopAsync(cancelled ? TerminationMode.Aggressive : TerminationMode.Graceful, bound.Token));
+            if (!cancelled)
+            {
+                // opencode gets its grace first: the sweep would SIGTERM it too, with the processes it still manages.
+                await stopOpencode.ConfigureAwait(false);
+            }
+
+            // After a cancellation both only SIGKILL, and the sweep kills every process carrying the task marker
+            // (opencode included) until none is left, so one spawned meanwhile is caught too: overlapping them saves a
+            // host round trip (a whole SSH channel, seconds on a loaded host) from the cancellation promise.
             await StepAsync("stop the processes the agent left running", () => StopLeftoverProcessesAsync(cancelled, bound.Token)).ConfigureAwait(false);
+            await stopOpencode.ConfigureAwait(false);
         }
 
         await StopLogChannelAsync(cancelled, bound.Token).ConfigureAwait(false);
@@ -52,9 +66,9 @@ internal sealed partial class TaskRunner
         }
 
         var keepTaskDirectory = false;
-        if (snapshots is not null && _sessionId is not null && _opencodePath is not null)
+        if (snapshots is not null && _sessionId is not null && (liveExport is not null || _opencodePath is not null))
         {
-            var captureError = await CaptureAsync(snapshots, end, bound.Token).ConfigureAwait(false);
+            var captureError = await CaptureAsync(snapshots, end, liveExport, bound.Token).ConfigureAwait(false);
             if (captureError is not null)
             {
                 keepTaskDirectory = true;

@@ -9,7 +9,7 @@ namespace Opencode.Sessions.IntegrationTests.Conversations;
 [NonParallelizable]
 public sealed class OpencodeClientIntegrationTests : ScriptedOpencodeFixture
 {
-    [Test, CancelAfter(60_000)]
+    [Test, CancelAfter(120_000)]
     public async Task SessionRoutes_CreateGetUpdateListDelete_RoundTrip(CancellationToken cancellationToken)
     {
         var directory = Opencode.NewDirectory("crud");
@@ -49,7 +49,7 @@ public sealed class OpencodeClientIntegrationTests : ScriptedOpencodeFixture
         Assert.That(error!.ServerMessage, Does.Contain(created.Id));
     }
 
-    [Test, CancelAfter(60_000)]
+    [Test, CancelAfter(120_000)]
     public async Task Requests_WrongPasswordOrMalformedId_MapToTypedErrorsWithServerMessage(CancellationToken cancellationToken)
     {
         var directory = Opencode.NewDirectory("errors");
@@ -66,7 +66,7 @@ public sealed class OpencodeClientIntegrationTests : ScriptedOpencodeFixture
         Assert.That(badId.ServerMessage, Is.Not.Empty);
     }
 
-    [Test, CancelAfter(90_000)]
+    [Test, CancelAfter(120_000)]
     public async Task StreamSessionEventsAsync_RealTurn_TypedEventsEndAtIdleAndPromptIsPostedOnce(CancellationToken cancellationToken)
     {
         var directory = Opencode.NewDirectory("stream");
@@ -101,7 +101,7 @@ public sealed class OpencodeClientIntegrationTests : ScriptedOpencodeFixture
         Assert.That(messages.Last().Info.Finish, Is.EqualTo("stop"));
     }
 
-    [Test, CancelAfter(90_000)]
+    [Test, CancelAfter(120_000)]
     public async Task SendMessageAsync_Blocking_ReturnsLastAssistantMessage(CancellationToken cancellationToken)
     {
         var directory = Opencode.NewDirectory("blocking");

@@ -11,7 +11,7 @@ namespace Opencode.Sessions.IntegrationTests.Hosting;
 public sealed class SshHostArchiveTests : SshHostTestBase
 {
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task ArchiveThenRestore_RoundTripsTheWorkdirAndHonoursExclusions(CancellationToken cancellationToken)
     {
         var work = Host.WorkDirectory;
@@ -54,7 +54,7 @@ public sealed class SshHostArchiveTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task ArchiveWorkdir_EmptyExcludeList_KeepsEverythingButTheRootPassword(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(Host.WorkDirectory, ".git"));
@@ -69,7 +69,7 @@ public sealed class SshHostArchiveTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task RestoreWorkdir_NotAnArchive_IsRejectedBeforeReachingTheHost(CancellationToken cancellationToken)
     {
         await File.WriteAllTextAsync(Path.Combine(Host.WorkDirectory, "kept.txt"), "x", cancellationToken);
@@ -80,7 +80,7 @@ public sealed class SshHostArchiveTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task RestoreWorkdir_EntriesEscapingTheWorkdir_AreNotWrittenOutside(CancellationToken cancellationToken)
     {
         var outside = Path.Combine(Root, "outside");

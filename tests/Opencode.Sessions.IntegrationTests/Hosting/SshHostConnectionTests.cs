@@ -15,14 +15,7 @@ public sealed class SshHostConnectionTests
     private string _root = null!;
 
     [OneTimeSetUp]
-    public async Task StartServerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _server = await SshServerFixture.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServerAsync() => await _server.DisposeAsync();
+    public async Task StartServerAsync() => _server = await SharedSshServer.GetAsync();
 
     [SetUp]
     public void CreateRoot() => _root = Directory.CreateTempSubdirectory("ocs-ssh-conn-").FullName;
@@ -31,7 +24,7 @@ public sealed class SshHostConnectionTests
     public void DeleteRoot() => Directory.Delete(_root, recursive: true);
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_UnknownHostKeyUnderVerify_IsRefused(CancellationToken cancellationToken)
     {
         var config = _server.CreateConfig() with { KnownHostsFile = _server.WriteKnownHosts("empty_known_hosts") };
@@ -44,7 +37,7 @@ public sealed class SshHostConnectionTests
 
     [TestCase(SshHostKeyPolicy.Verify)]
     [TestCase(SshHostKeyPolicy.AcceptNew)]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_ChangedHostKey_IsRefusedEvenUnderAcceptNew(SshHostKeyPolicy policy, CancellationToken cancellationToken)
     {
         var knownHosts = _server.WriteKnownHosts("changed_known_hosts_" + policy, await _server.ForeignHostKeyLineAsync(cancellationToken));
@@ -57,7 +50,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_UnknownHostKeyUnderAcceptNew_ConnectsAndRecordsTheKey(CancellationToken cancellationToken)
     {
         var knownHosts = _server.WriteKnownHosts("accept_new_known_hosts");
@@ -69,7 +62,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_ChangedHostKeyUnderInsecure_Connects(CancellationToken cancellationToken)
     {
         var knownHosts = _server.WriteKnownHosts("insecure_known_hosts", await _server.ForeignHostKeyLineAsync(cancellationToken));
@@ -81,7 +74,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_WrongKey_FailsWithAuthenticationFailed(CancellationToken cancellationToken)
     {
         var key = await _server.GenerateKeyAsync("not_authorized_" + Guid.NewGuid().ToString("N"), cancellationToken);
@@ -92,7 +85,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_RefusedPort_FailsQuicklyWithUnreachable(CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -108,7 +101,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task MasterKilledMidCommandAndMidTail_ThrowConnectionLostAndLeaveNoRemoteProcess(CancellationToken cancellationToken)
     {
         await using var host = await ConnectAsync(cancellationToken);
@@ -119,7 +112,7 @@ public sealed class SshHostConnectionTests
         await using var follower = host.FollowFileAsync(log, cancellationToken).GetAsyncEnumerator(cancellationToken);
         Assert.That(await follower.MoveNextAsync(), Is.True);
         var nextLine = follower.MoveNextAsync().AsTask();
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 2, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 2, ProcessTable.SettleTimeout, cancellationToken), Is.True);
 
         ProcessTable.Kill(host.MasterProcessId!.Value);
 
@@ -128,20 +121,20 @@ public sealed class SshHostConnectionTests
         Assert.That(error.Message, Does.Contain($"127.0.0.1:{_server.Port}"));
         var followError = await Assert.ThrowsAsync<SshConnectionException>(() => nextLine);
         Assert.That(followError!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost), followError.Message);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "a remote command or tail survived the lost connection");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True, "a remote command or tail survived the lost connection");
         var next = await Assert.ThrowsAsync<SshConnectionException>(() => host.RunCommandAsync(new HostCommand("true", []), cancellationToken));
         Assert.That(next!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost));
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task ServerConnectionKilled_LaunchedProcessFaultsAndNoRemoteProcessSurvives(CancellationToken cancellationToken)
     {
         await using var host = await ConnectAsync(cancellationToken);
         var token = "ocs-drop-" + Guid.NewGuid().ToString("N");
         var output = new ConcurrentQueue<string>();
         var process = await host.LaunchAsync(new HostProcessStartInfo("/bin/sh", ["-c", "trap '' TERM HUP; sleep 600 & echo READY; wait; : \"$1\"", "sh", token]) { OutputLine = output.Enqueue }, cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Contains("READY"), TimeSpan.FromSeconds(10), cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Contains("READY"), ProcessTable.SettleTimeout, cancellationToken);
         var path = host.WorkDirectory + "/follow.log";
         await File.WriteAllTextAsync(path, "line\n", cancellationToken);
         await using var follower = host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -156,12 +149,12 @@ public sealed class SshHostConnectionTests
         Assert.That(exited.Message, Does.Contain($"127.0.0.1:{_server.Port}"));
         var followError = await Assert.ThrowsAsync<SshConnectionException>(() => nextLine);
         Assert.That(followError!.Kind, Is.EqualTo(SshFailureKind.ConnectionLost));
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0 && ProcessTable.GroupMembers(process.ProcessId).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "a remote process survived the dropped connection");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0 && ProcessTable.GroupMembers(process.ProcessId).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True, "a remote process survived the dropped connection");
         await process.TerminateAsync(TerminationMode.Graceful, cancellationToken);
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task ServerConnectionKilled_DescendantsThatLeftTheProcessGroupAreKilledToo(CancellationToken cancellationToken)
     {
         // Arrange: as opencode's tools do, the program starts children outside its process group: one in a session of
@@ -171,8 +164,8 @@ public sealed class SshHostConnectionTests
         var output = new ConcurrentQueue<string>();
         var script = "setsid sh -c 'sleep 600; : \"$1\"' own-session \"$1\" & nohup sh -c 'sleep 600; : \"$1\"' background \"$1\" >/dev/null 2>&1 & echo READY; wait";
         var process = await host.LaunchAsync(new HostProcessStartInfo("/bin/sh", ["-c", script, "sh", token]) { OutputLine = output.Enqueue }, cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Contains("READY"), TimeSpan.FromSeconds(10), cancellationToken);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 3, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+        await ProcessTable.WaitUntilAsync(() => output.Contains("READY"), ProcessTable.SettleTimeout, cancellationToken);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count >= 3, ProcessTable.SettleTimeout, cancellationToken), Is.True);
         var escaped = ProcessTable.WithCommandLine(token).Where(pid => !ProcessTable.GroupMembers(process.ProcessId).Contains(pid)).ToList();
         Assert.That(escaped, Is.Not.Empty, "a child left the program's process group");
 
@@ -181,12 +174,12 @@ public sealed class SshHostConnectionTests
 
         // Assert
         await Assert.ThrowsAsync<SshConnectionException>(() => process.Exited);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(token).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "descendants outside the process group survived the dropped connection: " + string.Join(", ", ProcessTable.WithCommandLine(token)));
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Tunnel_ForwardsToTheHostPortAndClosesWithTheHost(CancellationToken cancellationToken)
     {
         using var server = new TcpListener(IPAddress.Loopback, 0);
@@ -224,7 +217,7 @@ public sealed class SshHostConnectionTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Connect_DefaultRoot_IsPerUserUnderTmpAndPrivate(CancellationToken cancellationToken)
     {
         await using var host = new SshHost(_server.CreateConfig(), "ocs-default-root-" + Guid.NewGuid().ToString("N"));

@@ -10,7 +10,7 @@ public sealed class SshHostFileTests : SshHostTestBase
     [TestCase("plain.bin", true)]
     [TestCase("-leading dash 'quoted' $HOME `x`\nnewline.bin", true)]
     [TestCase("-leading dash 'quoted' $HOME `x`\nnewline.bin", false)]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task WriteFile_ThenOpenRead_RoundTripsBinaryData(string name, bool seekable, CancellationToken cancellationToken)
     {
         // Every byte value, then a few MB of random data.
@@ -32,7 +32,7 @@ public sealed class SshHostFileTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task WriteFile_WithMode_AppliesItExactlyAndReplacesTheTarget(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/bin/tool";
@@ -46,7 +46,7 @@ public sealed class SshHostFileTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task WriteFile_CancelledMidTransfer_LeavesTheOldTargetAndNoTemporaryFile([Values] bool seekable, CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/target.txt";
@@ -57,11 +57,11 @@ public sealed class SshHostFileTests : SshHostTestBase
         await Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () => Host.WriteFileAsync(path, content, null, cancel.Token));
 
         Assert.That(File.ReadAllText(path), Is.EqualTo("old content"));
-        Assert.That(await ProcessTable.WaitUntilAsync(() => Directory.GetFiles(Host.WorkDirectory).Length == 1, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the temporary file was removed");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => Directory.GetFiles(Host.WorkDirectory).Length == 1, ProcessTable.SettleTimeout, cancellationToken), Is.True, "the temporary file was removed");
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task WriteFile_StreamEndsBeforeItsLength_FailsAndLeavesTheOldTargetAndNoTemporaryFile(CancellationToken cancellationToken)
     {
         // Arrange: a stream that claims 100 000 bytes but ends after 1 000 (a truncated source must never land).
@@ -79,7 +79,7 @@ public sealed class SshHostFileTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task OpenRead_MissingFileOrDirectory_ThrowsFileNotFound(CancellationToken cancellationToken)
     {
         await Assert.ThrowsAsync<FileNotFoundException>(() => Host.OpenReadAsync(Host.WorkDirectory + "/missing 'file'", cancellationToken));
@@ -87,7 +87,7 @@ public sealed class SshHostFileTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task RemoveFile_RemovesAndToleratesMissing(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/gone $x";

@@ -7,7 +7,7 @@ namespace Opencode.Sessions.IntegrationTests.Hosting;
 public sealed class SshHostFollowTests : SshHostTestBase
 {
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Follow_YieldsExistingThenAppendedLinesAndHoldsBackPartialOnes(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/optio 'log'.log";
@@ -25,7 +25,7 @@ public sealed class SshHostFollowTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Follow_FileCreatedLater_IsPickedUp(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/later.log";
@@ -39,7 +39,7 @@ public sealed class SshHostFollowTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task Follow_ChannelDrops_RestartsWithoutLosingOrRepeatingLines(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/drop-" + Guid.NewGuid().ToString("N") + ".log";
@@ -65,7 +65,7 @@ public sealed class SshHostFollowTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task Follow_ChannelDropsWhileALongLineIsCut_DoesNotRepeatTheCutLine(CancellationToken cancellationToken)
     {
         await using var host = new SshHost(Server.CreateConfig(remoteTaskRoot: Root), "cut") { MaxFollowedLineBytes = 16 };
@@ -88,7 +88,7 @@ public sealed class SshHostFollowTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Follow_Cancelled_EndsAndLeavesNoRemoteTail(CancellationToken cancellationToken)
     {
         var path = Host.WorkDirectory + "/cancel-" + Guid.NewGuid().ToString("N") + ".log";
@@ -101,7 +101,7 @@ public sealed class SshHostFollowTests : SshHostTestBase
         await cancel.CancelAsync();
 
         await Assert.ThrowsAsync(Is.InstanceOf<OperationCanceledException>(), () => next);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(path).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True);
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine(path).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True);
     }
 
     private static async Task<string> NextAsync(IAsyncEnumerator<FollowedLine> lines) =>

@@ -17,24 +17,24 @@ public sealed class SshHostProcessTests : SshHostTestBase
         };
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Launch_ReportsTheGroupLeaderPidAndStreamsOutput(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
         await using var process = await Host.LaunchAsync(GroupScript(output, ignoreTerm: false, Token()), cancellationToken);
 
-        Assert.That(await ProcessTable.WaitUntilAsync(() => output.Contains($"READY {process.ProcessId} env 'value'"), TimeSpan.FromSeconds(10), cancellationToken), Is.True, string.Join("|", output));
+        Assert.That(await ProcessTable.WaitUntilAsync(() => output.Contains($"READY {process.ProcessId} env 'value'"), ProcessTable.SettleTimeout, cancellationToken), Is.True, string.Join("|", output));
         Assert.That(ProcessTable.GroupMembers(process.ProcessId), Has.Count.GreaterThanOrEqualTo(2), "leader and its child share the new group");
         Assert.That(process.Exited.IsCompleted, Is.False);
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Terminate_Graceful_SendsTermAndEndsTheWholeGroup(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
         await using var process = await Host.LaunchAsync(GroupScript(output, ignoreTerm: false, Token()), cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), TimeSpan.FromSeconds(10), cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), ProcessTable.SettleTimeout, cancellationToken);
 
         await process.TerminateAsync(TerminationMode.Graceful, cancellationToken);
 
@@ -44,12 +44,12 @@ public sealed class SshHostProcessTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Terminate_GracefulButTermIgnored_EscalatesToKillAfterTheGracePeriod(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
         await using var process = await Host.LaunchAsync(GroupScript(output, ignoreTerm: true, Token()), cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), TimeSpan.FromSeconds(10), cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), ProcessTable.SettleTimeout, cancellationToken);
         var started = DateTime.UtcNow;
 
         await process.TerminateAsync(TerminationMode.Graceful, cancellationToken);
@@ -60,12 +60,12 @@ public sealed class SshHostProcessTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Terminate_Aggressive_KillsTheGroupAtOnce(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
         await using var process = await Host.LaunchAsync(GroupScript(output, ignoreTerm: false, Token()), cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), TimeSpan.FromSeconds(10), cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), ProcessTable.SettleTimeout, cancellationToken);
 
         await process.TerminateAsync(TerminationMode.Aggressive, cancellationToken);
 
@@ -75,7 +75,7 @@ public sealed class SshHostProcessTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Exited_ProcessEndsByItself_CompletesWithItsCodeAndLastLine(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
@@ -87,17 +87,17 @@ public sealed class SshHostProcessTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Launch_MissingWorkingDirectory_ThrowsDirectoryNotFound(CancellationToken cancellationToken) =>
         await Assert.ThrowsAsync<DirectoryNotFoundException>(() => Host.LaunchAsync(new HostProcessStartInfo("true", []) { WorkingDirectory = "/nonexistent" }, cancellationToken));
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Dispose_WithoutTerminate_KillsTheGroupAndStopsTheMaster(CancellationToken cancellationToken)
     {
         var output = new ConcurrentQueue<string>();
         var process = await Host.LaunchAsync(GroupScript(output, ignoreTerm: true, Token()), cancellationToken);
-        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), TimeSpan.FromSeconds(10), cancellationToken);
+        await ProcessTable.WaitUntilAsync(() => output.Any(l => l.StartsWith("READY")), ProcessTable.SettleTimeout, cancellationToken);
         var master = Host.MasterProcessId!.Value;
 
         await Host.DisposeAsync();
@@ -105,7 +105,7 @@ public sealed class SshHostProcessTests : SshHostTestBase
 
         Assert.That(ProcessTable.GroupMembers(process.ProcessId), Is.Empty);
         Assert.That(ProcessTable.IsAlive(master), Is.False);
-        Assert.That(await ProcessTable.WaitUntilAsync(() => Server.ConnectionProcessIds().Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the server side of the connection closed");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => Server.ConnectionProcessIds().Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True, "the server side of the connection closed");
     }
 
     private static string Token() => "ocs-proc-" + Guid.NewGuid().ToString("N");

@@ -178,7 +178,7 @@ internal sealed class PostgreSqlServerFixture : IAsyncDisposable
         }
 
         // Backends leave on the postmaster's shutdown; a SIGKILLed postmaster's group was killed with it.
-        await ProcessTable.WaitUntilAsync(() => !ProcessGroup.Exists(_postgres.Id), TimeSpan.FromSeconds(10), CancellationToken.None);
+        await ProcessTable.WaitUntilAsync(() => !ProcessGroup.Exists(_postgres.Id), ProcessTable.SettleTimeout, CancellationToken.None);
         _postgres.Dispose();
         try
         {

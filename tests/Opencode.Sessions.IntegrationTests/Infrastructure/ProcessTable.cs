@@ -60,6 +60,12 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>
+    /// How long a process change (a kill, an exit, a spawn over SSH) may take to show: a hang bound. The wait returns as
+    /// soon as the condition holds, so the margin costs nothing when things work; 5–10 s did not hold at load 8–15.
+    /// </summary>
+    public static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Waits until <paramref name="condition"/> holds or the timeout passes; returns whether it held.</summary>
     public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {

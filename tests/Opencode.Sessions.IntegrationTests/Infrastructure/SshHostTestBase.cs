@@ -3,7 +3,7 @@ using Opencode.Sessions.Hosting;
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Starts one sshd per test class and a connected <see cref="SshHost"/> per test, with its task root in a fresh
+/// Uses the shared sshd (<see cref="SharedSshServer"/>) and a connected <see cref="SshHost"/> per test, with its task root in a fresh
 /// temporary directory (the server is this machine, so tests can inspect the "remote" side directly).
 /// </summary>
 public abstract class SshHostTestBase
@@ -18,20 +18,7 @@ public abstract class SshHostTestBase
     protected string Root { get; private set; } = null!;
 
     [OneTimeSetUp]
-    public async Task StartServerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _server = await SshServerFixture.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServerAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
+    public async Task StartServerAsync() => _server = await SharedSshServer.GetAsync();
 
     [SetUp]
     public async Task ConnectAsync()

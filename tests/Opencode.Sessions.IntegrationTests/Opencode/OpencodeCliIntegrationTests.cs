@@ -51,7 +51,7 @@ public sealed class OpencodeCliIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task ExportSessionAsync_UnknownSession_ThrowsAndLeavesNoFile(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -68,7 +68,7 @@ public sealed class OpencodeCliIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task ImportSessionAsync_MissingFile_ThrowsCliException(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();

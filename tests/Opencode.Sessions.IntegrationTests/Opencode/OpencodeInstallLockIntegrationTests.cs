@@ -50,7 +50,7 @@ public sealed class OpencodeInstallLockIntegrationTests
 
     [TestCase(false)]
     [TestCase(true)]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task InstallScript_TwoAtOnce_NpmRunsOnceAndBothGetTheBinary(bool withoutFlock, CancellationToken cancellationToken)
     {
         // Arrange
@@ -77,7 +77,7 @@ public sealed class OpencodeInstallLockIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task InstallScript_StaleMkdirLockOfDeadProcess_IsTakenOver(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -96,7 +96,7 @@ public sealed class OpencodeInstallLockIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task InstallScript_BinaryPrintsOtherVersion_FailsAndDiscardsTheInstall(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();

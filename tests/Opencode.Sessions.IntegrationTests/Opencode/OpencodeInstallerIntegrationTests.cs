@@ -13,7 +13,7 @@ public sealed class OpencodeInstallerIntegrationTests
     private static string Arch => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x64";
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_CacheWithPlatformPackageAndShim_PrefersPlatformBinary(CancellationToken cancellationToken)
     {
         // Arrange
@@ -37,7 +37,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_CacheWithOnlyShim_ReturnsShim(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -51,7 +51,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_NotCachedAndInstallDisabled_ThrowsWithInstructions(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -64,7 +64,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_ConfiguredFileNotExecutable_Throws(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -81,7 +81,7 @@ public sealed class OpencodeInstallerIntegrationTests
     [TestCase("OPENCODE_SESSIONS_CACHE_DIR", "/x/cache", "/x/cache")]
     [TestCase("XDG_CACHE_HOME", "/x/xdg", "/x/xdg/opencode-sessions")]
     [TestCase("HOME", "/x/home", "/x/home/.cache/opencode-sessions")]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task LocateScript_Environment_ResolvesCacheRootOnTheHost(string variable, string value, string expectedRoot, CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -96,7 +96,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task LocateScript_RelativeCacheRoot_FailsWithMessage(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -113,7 +113,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(30000)]
+    [CancelAfter(120_000)]
     public async Task InstallScript_NpmNotOnPath_ExitsWithNpmMissingCode(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -163,7 +163,7 @@ public sealed class OpencodeInstallerIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task OpencodeInstallation_CheckOnly_ReturnsTheExecutableTheTestsUse(CancellationToken cancellationToken)
     {
         var overridden = Environment.GetEnvironmentVariable(TestOpencode.Variable) is { Length: > 0 };

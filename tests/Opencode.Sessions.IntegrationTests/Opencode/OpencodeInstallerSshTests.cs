@@ -25,7 +25,7 @@ public sealed class OpencodeInstallerSshTests
     private static string PlatformPackage => "opencode-linux-" + (RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64");
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_CacheDirSetInTheRemoteEnvironment_FindsTheCachedBinaryThere(CancellationToken cancellationToken)
     {
         // Arrange: OPENCODE_SESSIONS_CACHE_DIR exists only in the remote shell's environment, never in this process.
@@ -53,7 +53,7 @@ public sealed class OpencodeInstallerSshTests
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(120_000)]
     public async Task EnsureInstalledAsync_OpencodeInstallDirConfigured_WinsOverTheRemoteEnvironment(CancellationToken cancellationToken)
     {
         // Arrange
@@ -98,7 +98,7 @@ public sealed class OpencodeInstallerSshTests
         Assert.That(context.Messages, Does.Contain("Checking opencode installation…").And.Contain($"Installing opencode {Version} with npm…"));
         Assert.That(Directory.Exists(cache), Is.False, "nothing is created on the host before npm is known to exist");
         Assert.That(Directory.Exists(Path.Combine(tasks, "no-npm")), Is.False, "teardown removed the remote task directory");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds().Count == 0, TimeSpan.FromSeconds(5), cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds().Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "the control master exited with the host");
     }
 

@@ -89,7 +89,7 @@ public sealed class OpencodeLauncherIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task LaunchAsync_NeverPrintsReadyLine_TimesOutAndLeavesNoProcess(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -105,7 +105,7 @@ public sealed class OpencodeLauncherIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task LaunchAsync_ExitsAtOnce_ThrowsLaunchExceptionWithExitCodeAndOutput(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -120,7 +120,7 @@ public sealed class OpencodeLauncherIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task LaunchAsync_Fake_GetsIsolatedEnvironmentStubsWorkdirAndServeArguments(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();
@@ -176,7 +176,7 @@ public sealed class OpencodeLauncherIntegrationTests
     }
 
     [Test]
-    [CancelAfter(60000)]
+    [CancelAfter(120_000)]
     public async Task DisposeAsync_RunningServer_StopsProcessGroupAndRemovesPasswordFile(CancellationToken cancellationToken)
     {
         await using var bed = new OpencodeTestBed();

@@ -6,7 +6,7 @@ namespace Opencode.Sessions.IntegrationTests.PostgreSql;
 public sealed partial class PostgreSqlSnapshotStoreTests
 {
     [Test]
-    [CancelAfter(90_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAndPruneAsync_ConcurrentOnSameAndOtherIds_LoseNothingTearNothingPruneEachRecordOnce(CancellationToken cancellationToken)
     {
         // Arrange: 24 saves with multi-chunk blobs unique to each save (even i → "same", odd i → "other-i"), and

@@ -11,7 +11,7 @@ namespace Opencode.Sessions.IntegrationTests.PostgreSql;
 public sealed partial class PostgreSqlSnapshotStoreTests
 {
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task EnsureSchemaAsync_TablesFromBeforeSnapshotKeys_AddsTheColumnAndKeepsOldRows(CancellationToken cancellationToken)
     {
         // Arrange: a schema as the previous release left it (no snapshot_key column, no index on it), with one row.
@@ -29,7 +29,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task EnsureSchemaAsync_ConcurrentAndRepeated_CreatesEachObjectOnceAndKeepsData(CancellationToken cancellationToken)
     {
         // Arrange: four stores (four "processes") racing to create the same schema.
@@ -63,7 +63,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Operations_CreateSchemaOffAndNoTables_ThrowSnapshotExceptionNamingEnsureSchemaAsync(CancellationToken cancellationToken)
     {
         await using var store = CreateStore(createSchema: false);
@@ -77,7 +77,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_CustomPrefix_UsesPrefixedTables(CancellationToken cancellationToken)
     {
         await using var store = new PostgreSqlSnapshotStore(_database.DataSource, new PostgreSqlSnapshotStoreOptions { Schema = _schema, TablePrefix = "myapp_" });
@@ -90,7 +90,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Operations_WrongPassword_ThrowSnapshotExceptionThatNamesTheServerButNoPassword(CancellationToken cancellationToken)
     {
         // Arrange
@@ -109,7 +109,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_ServerUnreachable_ThrowsSnapshotExceptionWithoutPassword(CancellationToken cancellationToken)
     {
         // Arrange: a port nobody listens on.
@@ -134,7 +134,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task DisposeAsync_StoreOwningItsDataSource_IsIdempotentAndRefusesLaterCalls(CancellationToken cancellationToken)
     {
         var store = new PostgreSqlSnapshotStore(_database.ConnectionString, new PostgreSqlSnapshotStoreOptions { Schema = _schema });
@@ -148,7 +148,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests
     }
 
     [Test]
-    [CancelAfter(30_000)]
+    [CancelAfter(120_000)]
     public async Task Operations_LeastPrivilegedUser_SaveListReadAndPrune(CancellationToken cancellationToken)
     {
         // Arrange: tables created by the owner; a role with USAGE on the schema and SELECT, INSERT, DELETE on them.

@@ -41,7 +41,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     public async Task TearDownAsync() => await _store.DisposeAsync();
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_BlobsSpanningChunks_StoresNumberedChunksAndReadsThemBack(CancellationToken cancellationToken)
     {
         // Arrange: 10 000 bytes in 1 KiB chunks = 9 full chunks + 784 bytes; the session blob is written synchronously.
@@ -72,7 +72,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_EmptyBlobs_StoresNoChunksAndReadsEmpty(CancellationToken cancellationToken)
     {
         var record = await _store.SaveAsync(Draft("p1", T0), (_, _) => Task.CompletedTask, (_, _) => Task.CompletedTask, cancellationToken);
@@ -82,7 +82,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_WriterThrowsAfterSeveralChunks_LeavesNoRowAnywhere(CancellationToken cancellationToken)
     {
         // Arrange: the session blob completes (3 chunks), the workdir writer fails after 5 inserted chunks.
@@ -107,7 +107,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_CancelledBetweenChunks_LeavesNoRowAnywhere(CancellationToken cancellationToken)
     {
         using var cancel = new CancellationTokenSource();
@@ -127,7 +127,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_CaptureTimeWithTicks_RecordCarriesTheStoredMicroseconds(CancellationToken cancellationToken)
     {
         var capturedAt = T0.AddTicks(1_234_567).ToOffset(TimeSpan.FromHours(-5));
@@ -141,7 +141,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task OpenBlobAsync_ChunkDeletedOutsideTheStore_ThrowsSnapshotExceptionWhileReading(CancellationToken cancellationToken)
     {
         var record = await _store.SaveAsync(Draft("p1", T0), Bytes("s"), async (sink, token) => await sink.WriteAsync(Pattern(3 * SmallChunk, 5), token), cancellationToken);
@@ -153,7 +153,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task OpenBlobAsync_PrunedWhileBeingRead_StillReadsTheWholeBlob(CancellationToken cancellationToken)
     {
         // Arrange: a reader that has taken its first chunk when the snapshot is pruned.
@@ -178,14 +178,14 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     [TestCase("0123456789ABCDEF0123456789ABCDEF")]
     [TestCase("01234567-89ab-cdef-0123-456789abcdef")]
     [TestCase("x'; DROP TABLE t; --")]
-    [CancelAfter(10_000)]
+    [CancelAfter(120_000)]
     public async Task OpenBlobAsync_NotABlobId_ThrowsArgumentException(string blobId, CancellationToken cancellationToken)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _store.OpenBlobAsync("p1", blobId, cancellationToken));
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_Always_StoresTheSeedFieldsAsColumns(CancellationToken cancellationToken)
     {
         var record = await _store.SaveAsync(Draft("p1", T0, SnapshotEndState.Failed) with { DeliverablesEmitted = ["a.md", "b/c.txt"] }, Bytes("s"), Bytes("w"), cancellationToken);

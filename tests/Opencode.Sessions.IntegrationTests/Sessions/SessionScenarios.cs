@@ -21,11 +21,14 @@ namespace Opencode.Sessions.IntegrationTests.Sessions;
 /// </remarks>
 public abstract partial class SessionScenarios
 {
-    /// <summary>The timeout of a test with one session.</summary>
-    protected const int OneSessionTimeout = 120_000;
+    /// <summary>
+    /// The timeout of a test with one session: a hang bound. A fresh SSH session takes about 30 s on a quiet 2-core
+    /// machine (opencode start, a dozen SSH channels), several times that at load 8–15.
+    /// </summary>
+    protected const int OneSessionTimeout = 300_000;
 
-    /// <summary>The timeout of a test with two sessions (a run and its resume).</summary>
-    protected const int TwoSessionTimeout = 240_000;
+    /// <summary>The timeout of a test with two sessions (a run and its resume): a hang bound.</summary>
+    protected const int TwoSessionTimeout = 600_000;
 
     /// <summary>A resume.log line: a UTC time to the second.</summary>
     private const string IsoLinePattern = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$";
@@ -65,7 +68,7 @@ public abstract partial class SessionScenarios
     [OneTimeSetUp]
     public async Task StartModelAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         _model = await ScriptedModelServer.StartAsync(timeout.Token);
     }
 
@@ -104,7 +107,7 @@ public abstract partial class SessionScenarios
                 TestContext.Out.WriteLine("--- library log ---\n" + string.Join("\n", _logs.Lines));
             }
 
-            await ProcessAssertions.NoProcessUnderAsync(Root, TimeSpan.FromSeconds(5), FindProcessesUnder);
+            await ProcessAssertions.NoProcessUnderAsync(Root, ProcessTable.SettleTimeout, FindProcessesUnder);
         }
         finally
         {

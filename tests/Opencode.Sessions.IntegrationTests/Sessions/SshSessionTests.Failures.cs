@@ -116,11 +116,11 @@ public sealed partial class SshSessionTests
         Assert.That(ssh.Kind, Is.EqualTo(SshFailureKind.ConnectionLost));
         Assert.That(ssh.Message, Does.Contain($"{Server.User}@{Server.Host}:{Server.Port}").And.Contain("the connection was lost"));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the drop is noticed at once, not after keep-alive timeouts (tens of seconds more)");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => OpencodeServersOf(processId).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => OpencodeServersOf(processId).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "the host killed opencode when its channel closed");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => FindProcessesUnder(TaskDirectoryOf(processId)).Count == 0, TimeSpan.FromSeconds(10), cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => FindProcessesUnder(TaskDirectoryOf(processId)).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "…and the agent's background job, which had left opencode's process group: " + string.Join(", ", FindProcessesUnder(TaskDirectoryOf(processId))));
-        Assert.That(await ProcessTable.WaitUntilAsync(() => !ProcessTable.IsAlive(masters[0]), TimeSpan.FromSeconds(10), cancellationToken), Is.True, "the control master exited");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => !ProcessTable.IsAlive(masters[0]), ProcessTable.SettleTimeout, cancellationToken), Is.True, "the control master exited");
 
         // Nothing could be saved over a dead connection, so the work stays on the host for the next run.
         Assert.That(await Store.ListAsync(processId, cancellationToken), Is.Empty);
@@ -148,7 +148,7 @@ public sealed partial class SshSessionTests
         Assert.That(context.WidgetUpstreamCount, Is.Zero);
         Assert.That(await Store.ListAsync(processId, cancellationToken), Is.Empty);
         Assert.That(await ExistsOnHostAsync(TaskDirectoryOf(processId), cancellationToken), Is.False, "nothing was created on the host");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine($"-p {port} -l {Server.User} -N ").Count == 0, TimeSpan.FromSeconds(5), cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => ProcessTable.WithCommandLine($"-p {port} -l {Server.User} -N ").Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "no ssh master is left for the host");
     }
 

@@ -17,26 +17,13 @@ public sealed partial class SshSessionTests : SessionScenarios
     private SshServerFixture Server => _server ?? throw new InvalidOperationException("sshd is not started.");
 
     [OneTimeSetUp]
-    public async Task StartServerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _server = await SshServerFixture.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServerAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
+    public async Task StartServerAsync() => _server = await SharedSshServer.GetAsync();
 
     [TearDown]
     public async Task AssertNoConnectionLeftAsync()
     {
         IReadOnlyList<int> masters = [];
-        if (await ProcessTable.WaitUntilAsync(() => (masters = Server.ClientMasterProcessIds()).Count == 0, TimeSpan.FromSeconds(5), CancellationToken.None))
+        if (await ProcessTable.WaitUntilAsync(() => (masters = Server.ClientMasterProcessIds()).Count == 0, ProcessTable.SettleTimeout, CancellationToken.None))
         {
             return;
         }

@@ -36,7 +36,7 @@ public sealed class OpencodeTaskFactoryTests
         Assert.That(task.Config.InstallIfMissing, Is.True);
         Assert.That(task.Config.WorkdirExclude, Is.Null);
         Assert.That(task.Config.OpencodeConfig!.Count, Is.Zero);
-        Assert.That(task.Config.ReadyTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
+        Assert.That(task.Config.ReadyTimeout, Is.EqualTo(TimeSpan.FromSeconds(120)));
         Assert.That(OpencodeTaskFactory.Create("j", "n", new OpencodeTaskConfig { SupportsResume = false }).SupportsResume, Is.False);
     }
 

@@ -39,6 +39,15 @@ internal sealed class TaskRunnerHarness : IAsyncDisposable
     /// <summary>Gets or sets a value indicating whether the installer finds opencode on the host's PATH.</summary>
     public bool OpencodeFound { get; set; } = true;
 
+    /// <summary>Gets or sets the stub's answer to <c>GET /session/:id/message</c>; <see langword="null"/> answers 404.</summary>
+    public string? MessagesJson { get; set; } = $$"""[{"info":{"id":"msg_live0001","sessionID":"{{SessionId}}","role":"user"},"parts":[{"id":"prt_live0001","type":"text","text":"live «transcript»"}]}]""";
+
+    /// <summary>Gets or sets how many <c>POST /session</c> calls answer 503 before one succeeds.</summary>
+    public int SessionCreateFailures { get; set; }
+
+    /// <summary>Gets or sets the session's run state in <c>GET /session/status</c> (<see langword="null"/> = idle, absent).</summary>
+    public string? SessionStatus { get; set; }
+
     /// <summary>Gets or sets a test's own answers; a <see langword="null"/> result falls back to the defaults.</summary>
     public Func<HostCommand, HostCommandResult?>? Commands { get; set; }
 
@@ -176,11 +185,21 @@ internal sealed class TaskRunnerHarness : IAsyncDisposable
         var session = $$"""{"id":"{{SessionId}}","slug":"test","projectID":"global","directory":"{{Host.WorkDirectory}}","title":"t","version":"1.18.33"}""";
         switch (request.Method, request.Path)
         {
+            case ("POST", "/session") when SessionCreateFailures > 0:
+                SessionCreateFailures--;
+                await response.RespondAsync(503, """{"name":"UnknownError","data":{"message":"still starting"}}""");
+                break;
             case ("POST", "/session"):
                 await response.RespondAsync(200, session);
                 break;
             case ("GET", "/session/" + SessionId):
                 await response.RespondAsync(200, session);
+                break;
+            case ("GET", "/session/" + SessionId + "/message") when MessagesJson is not null:
+                await response.RespondAsync(200, MessagesJson);
+                break;
+            case ("GET", "/session/status"):
+                await response.RespondAsync(200, SessionStatus is null ? "{}" : $$$"""{"{{{SessionId}}}":{"type":"{{{SessionStatus}}}"}}""");
                 break;
             case ("POST", "/session/" + SessionId + "/prompt_async"):
                 await response.RespondAsync(204);
