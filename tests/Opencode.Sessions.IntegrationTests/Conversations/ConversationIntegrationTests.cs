@@ -14,7 +14,7 @@ public sealed class ConversationIntegrationTests : ScriptedOpencodeFixture
         FirstEventTimeout = TimeSpan.FromSeconds(60),
         StreamTimeout = TimeSpan.FromSeconds(90),
         FinalExchangePollInterval = TimeSpan.FromMilliseconds(200),
-        FinalExchangeTimeout = TimeSpan.FromSeconds(20),
+        FinalExchangeTimeout = TimeSpan.FromSeconds(90),
     };
 
     [Test, CancelAfter(120_000)]

@@ -14,7 +14,7 @@ public sealed class SshHostSnapshotSecurityTests : SshHostTestBase
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
 
     [Test]
-    [CancelAfter(90_000)]
+    [CancelAfter(240_000)]
     public async Task RestoreLimits_Ssh_AbsoluteSymlinkInsideTheWorkdir_RestoresUnderAnotherTaskRoot(CancellationToken cancellationToken)
     {
         // Arrange: the agent links with absolute paths into its own work directory on the host.

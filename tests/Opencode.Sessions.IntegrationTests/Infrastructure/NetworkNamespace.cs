@@ -82,7 +82,7 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     /// <summary>Deletes the namespace and the host end of the link (which takes its peer with it). Never throws.</summary>
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await TryRunAsync(timeout.Token, "link", "del", HostInterface);
         await TryRunAsync(timeout.Token, "netns", "del", Name);
     }

@@ -44,7 +44,7 @@ internal sealed class PostgreSqlTestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await _server.DropDatabaseAsync(Name, timeout.Token);
     }
 }

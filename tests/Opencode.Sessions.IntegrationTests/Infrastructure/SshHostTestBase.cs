@@ -25,7 +25,7 @@ public abstract class SshHostTestBase
     {
         Root = Directory.CreateTempSubdirectory("ocs-ssh-root-").FullName;
         Host = new SshHost(Server.CreateConfig(remoteTaskRoot: Root), "proc-1");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await Host.ConnectAsync(timeout.Token);
         await Host.SetupWorkdirAsync(timeout.Token);
     }

@@ -168,8 +168,8 @@ internal sealed class SshServerFixture : IAsyncDisposable
             KnownHostsFile = KnownHostsFile,
             HostKeyPolicy = policy,
             ConfigFile = "/dev/null",
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            KeepAliveInterval = TimeSpan.FromSeconds(2),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            KeepAliveInterval = TimeSpan.FromSeconds(5),
             RemoteTaskRoot = remoteTaskRoot,
         };
 

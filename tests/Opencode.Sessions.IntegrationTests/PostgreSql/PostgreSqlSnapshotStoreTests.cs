@@ -23,7 +23,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     [OneTimeSetUp]
     public async Task CreateDatabaseAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         _database = await PostgreSqlTestDatabase.CreateAsync(PostgreSqlTestServer.Server, timeout.Token);
     }
 
@@ -199,7 +199,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task SaveAsync_Always_StoresTheDraftsSnapshotId(CancellationToken cancellationToken)
     {
         // The cipher binds the blobs to the snapshot id, so the id must be the one chosen before the blobs were written.
@@ -213,7 +213,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     }
 
     [Test]
-    [CancelAfter(20_000)]
+    [CancelAfter(120_000)]
     public async Task ListAsync_RowSavedBeforeSnapshotKeysExisted_GetsItsIdentityAsId(CancellationToken cancellationToken)
     {
         var record = await _store.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken);

@@ -32,7 +32,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape1_MissingComponentDotDotThenSymlink_SkippedAsSymlinkOverSsh(CancellationToken cancellationToken)
     {
         File.CreateSymbolicLink(Path.Combine(Deliverables, "sym2.txt"), _outside);
@@ -53,7 +53,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape2_FileSwappedForSymlinkBetweenReads_OutsideContentNeverReturned(CancellationToken cancellationToken)
     {
         var path = Path.Combine(Deliverables, "out.txt");
@@ -67,7 +67,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape2_SymlinkedDirectoryAndWorkdirRelativeRules_RefusedWithReasons(CancellationToken cancellationToken)
     {
         Directory.CreateSymbolicLink(Path.Combine(Host.WorkDirectory, "alias"), Deliverables);
@@ -80,7 +80,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape3_FifoDeliverable_RefusedAtOnceOverSsh(CancellationToken cancellationToken)
     {
         Run("mkfifo", Path.Combine(Deliverables, "pipe.txt"));
@@ -94,7 +94,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape4_HookHelpers_ThroughAgentLinks_RefusedAndNothingWrittenOutside(CancellationToken cancellationToken)
     {
         var outsideDirectory = Directory.CreateDirectory(Path.Combine(Root, "outside-dir")).FullName;
@@ -112,7 +112,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task Escape5_HardLinkToOutsideFile_RefusedOverSsh(CancellationToken cancellationToken)
     {
         Run("ln", _outside, Path.Combine(Deliverables, "hard.txt"));
@@ -124,7 +124,7 @@ public sealed class SshWorkdirPathEscapeTests : SshHostTestBase
     }
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(180_000)]
     public async Task WriteAndRead_UnknownLengthStreamIntoNewDirectories_RoundTripsWithMode(CancellationToken cancellationToken)
     {
         var content = new byte[3 * 1024 * 1024 + 17];

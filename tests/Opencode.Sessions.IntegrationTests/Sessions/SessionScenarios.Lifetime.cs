@@ -12,10 +12,10 @@ namespace Opencode.Sessions.IntegrationTests.Sessions;
 public abstract partial class SessionScenarios
 {
     /// <summary>How long everything a SIGKILLed job runner started may take to die (the promise is "soon", not a number).</summary>
-    private static readonly TimeSpan OrphanBound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan OrphanBound = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a refused second execution may take (it must not wait for the first).</summary>
-    private static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(60);
 
     /// <summary>The stub job runner's arguments that point it at the host under test, after the common ones.</summary>
     private protected abstract IEnumerable<string> JobRunnerHostArguments();
