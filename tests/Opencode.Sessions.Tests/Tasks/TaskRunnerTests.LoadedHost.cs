@@ -51,9 +51,14 @@ public sealed partial class TaskRunnerTests
         // Arrange: the termination waits (up to 3 s) to see whether the sweep starts while opencode is being stopped.
         var sweepStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool? sweptDuringTheStop = null;
+        var launched = false;
         _h.Host.BeforeCall = async (call, token) =>
         {
-            if (call.Operation == nameof(IHost.RunCommandAsync) && call.Target?.Contains("/environ", StringComparison.Ordinal) == true)
+            if (call.Operation == nameof(IHost.LaunchAsync))
+            {
+                launched = true; // sweeps before the launch stop an earlier run's leftovers; they are not the teardown's
+            }
+            else if (launched && call.Operation == nameof(IHost.RunCommandAsync) && call.Target?.Contains("/environ", StringComparison.Ordinal) == true)
             {
                 sweepStarted.TrySetResult();
             }
