@@ -200,7 +200,15 @@ internal sealed class SshServerFixture : IAsyncDisposable
     public IReadOnlyList<int> ConnectionProcessIds() => ProcessTable.Children(ProcessId);
 
     /// <summary>Live ssh control masters connected to this server (the one real connection of each SshHost).</summary>
-    public IReadOnlyList<int> ClientMasterProcessIds() => ProcessTable.WithCommandLine($"-p {Port} -l {User} -N ");
+    /// <remarks>
+    /// The master runs under a parent-death watchdog wrapper: the master itself keeps the wrapper's pid (exec), and a
+    /// forked watchdog subshell with the wrapper's command line (<c>/bin/sh -c …</c>) waits beside it. Only the ssh
+    /// process is the master; <paramref name="includeWatchdogs"/> also lists the subshells (which must end with it).
+    /// </remarks>
+    public IReadOnlyList<int> ClientMasterProcessIds(bool includeWatchdogs = false) =>
+        ProcessTable.WithCommandLine($"-p {Port} -l {User} -N ")
+            .Where(pid => includeWatchdogs || !ProcessTable.CommandLine(pid).StartsWith("/bin/sh ", StringComparison.Ordinal))
+            .ToList();
 
     /// <summary>Kills every per-connection sshd process (SIGKILL), which drops every client connection at once.</summary>
     public void KillConnections()

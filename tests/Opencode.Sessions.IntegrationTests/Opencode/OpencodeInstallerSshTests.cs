@@ -98,7 +98,7 @@ public sealed class OpencodeInstallerSshTests
         Assert.That(context.Messages, Does.Contain("Checking opencode installation…").And.Contain($"Installing opencode {Version} with npm…"));
         Assert.That(Directory.Exists(cache), Is.False, "nothing is created on the host before npm is known to exist");
         Assert.That(Directory.Exists(Path.Combine(tasks, "no-npm")), Is.False, "teardown removed the remote task directory");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds().Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
+        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds(includeWatchdogs: true).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True,
             "the control master exited with the host");
     }
 

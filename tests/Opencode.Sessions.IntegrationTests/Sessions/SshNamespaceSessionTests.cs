@@ -135,7 +135,7 @@ public sealed class SshNamespaceSessionTests
         Assert.That(probe.OpencodeNamespaces[0], Is.EqualTo(NetworkNamespace.NamespaceOfProcess(server.ProcessId)).And.Not.EqualTo(NetworkNamespace.NamespaceOfProcess(Environment.ProcessId)),
             "opencode ran inside the namespace, behind its own loopback");
         Assert.That(Directory.Exists($"{tasks}/{ProcessId}"), Is.False, "the remote task directory is wiped");
-        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds().Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True, "the control master exited");
+        Assert.That(await ProcessTable.WaitUntilAsync(() => server.ClientMasterProcessIds(includeWatchdogs: true).Count == 0, ProcessTable.SettleTimeout, cancellationToken), Is.True, "the control master exited");
     }
 
     /// <summary>While the session is live: the widget's session through the upstream (with and without the password), and opencode's network namespace.</summary>

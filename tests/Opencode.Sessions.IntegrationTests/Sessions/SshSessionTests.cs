@@ -23,7 +23,7 @@ public sealed partial class SshSessionTests : SessionScenarios
     public async Task AssertNoConnectionLeftAsync()
     {
         IReadOnlyList<int> masters = [];
-        if (await ProcessTable.WaitUntilAsync(() => (masters = Server.ClientMasterProcessIds()).Count == 0, ProcessTable.SettleTimeout, CancellationToken.None))
+        if (await ProcessTable.WaitUntilAsync(() => (masters = Server.ClientMasterProcessIds(includeWatchdogs: true)).Count == 0, ProcessTable.SettleTimeout, CancellationToken.None))
         {
             return;
         }
