@@ -25,18 +25,17 @@ internal static class ParentWatchdog
     /// (<see cref="LeftoverProcesses.Script"/>), <c>$1</c> = the task directory whose marker
     /// (<see cref="OpencodeEnvironment.TaskMarkerVariable"/>) to sweep, or empty; the rest = the program and its
     /// arguments. On end-of-file the watchdog SIGKILLs every process carrying that exact marker entry (opencode's tools
-    /// start commands in sessions of their own, outside the group), then the whole group, itself included. It first
-    /// replaces itself with a shell whose environment lacks the marker, so the sweep never kills the sweeper. A process
+    /// start commands in sessions of their own, outside the group), then the whole group, itself included. It replaces
+    /// itself at once with a shell whose environment holds only PATH: the sweep never kills the sweeper, and the
+    /// watchdog does not keep a copy of this process's environment (its secrets) readable in /proc for its whole life. A process
     /// group id cannot be reused while the watchdog, a member, exists, so the group kill never hits a stranger.
     /// </summary>
-    public const string GroupWrapper = $$"""
+    public const string GroupWrapper = """
         sweep=$0; task=$1; shift
         group=$$
         exec 3<&0
         (
-          while IFS= read -r _; do :; done
-          unset {{OpencodeEnvironment.TaskMarkerVariable}}
-          exec /bin/sh -c 'if [ -n "$2" ]; then /bin/sh -c "$1" sh "$2" KILL 5; fi; kill -s KILL -- "-$3"' sh "$sweep" "$task" "$group"
+          exec env -i PATH="$PATH" /bin/sh -c 'while IFS= read -r _; do :; done; if [ -n "$2" ]; then /bin/sh -c "$1" sh "$2" KILL 5; fi; kill -s KILL -- "-$3"' sh "$sweep" "$task" "$group"
         ) <&3 >/dev/null 2>&1 &
         exec 3<&-
         exec "$@" </dev/null

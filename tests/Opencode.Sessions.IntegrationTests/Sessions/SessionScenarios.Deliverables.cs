@@ -12,21 +12,10 @@ public abstract partial class SessionScenarios
         // Arrange: ../ , an absolute path outside the workdir, a symlink under deliverables/ pointing outside, a stray file.
         var processId = NewProcessId("escape");
         var outside = TaskDirectoryOf(processId) + "/outside.txt";
-        Script(
-            processId,
-            ScriptedReply.Bash(
-                $"printf 'secret' > ../outside.txt && mkdir -p deliverables && ln -s '{outside}' deliverables/link.txt && printf 'stray' > stray.txt" +
-                $" && printf '%s\\n' 'DELIVERABLE: ../outside.txt' 'DELIVERABLE: {outside}' 'DELIVERABLE: ./deliverables/link.txt' 'DELIVERABLE: ./stray.txt' >> optio.log",
-                "announce bad deliverables"),
-            ScriptedReply.WriteDeliverable("good.md", "good"),
-            ScriptedReply.LogLine("DONE: finished anyway"),
-            ScriptedReply.Text("ok"));
-        var received = new List<Deliverable>();
-        var context = NewContext(processId);
-        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
-
-        // Act
-        await OpencodeTaskFactory.Create(processId, "escape", config).ExecuteAsync(context, cancellationToken);
+        var (context, received) = await RunWithHostileDeliverablesAsync(processId,
+            $"printf 'secret' > ../outside.txt && mkdir -p deliverables && ln -s '{outside}' deliverables/link.txt && printf 'stray' > stray.txt" +
+            $" && printf '%s\\n' 'DELIVERABLE: ../outside.txt' 'DELIVERABLE: {outside}' 'DELIVERABLE: ./deliverables/link.txt' 'DELIVERABLE: ./stray.txt' >> optio.log",
+            "announce bad deliverables", cancellationToken);
 
         // Assert
         var why = Describe(context, processId);
@@ -47,22 +36,11 @@ public abstract partial class SessionScenarios
         // a missing directory and "..", a FIFO and a hard link to the secret (/proc/self/environ: the unit and SSH host tests).
         var processId = NewProcessId("escape1");
         var secret = TaskDirectoryOf(processId) + "/secret.txt";
-        Script(
-            processId,
-            ScriptedReply.Bash(
-                $"printf 'TOP-SECRET' > '{secret}' && mkdir -p deliverables && ln -s '{secret}' deliverables/sym2.txt" +
-                $" && mkfifo deliverables/pipe.txt && ln '{secret}' deliverables/hard.txt" +
-                " && printf '%s\\n' 'DELIVERABLE: deliverables/missing-dir/../sym2.txt' 'DELIVERABLE: deliverables/pipe.txt' 'DELIVERABLE: deliverables/hard.txt' >> optio.log",
-                "announce hostile deliverables"),
-            ScriptedReply.WriteDeliverable("good.md", "good"),
-            ScriptedReply.LogLine("DONE: finished anyway"),
-            ScriptedReply.Text("ok"));
-        var received = new List<Deliverable>();
-        var context = NewContext(processId);
-        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
-
-        // Act
-        await OpencodeTaskFactory.Create(processId, "escape1", config).ExecuteAsync(context, cancellationToken);
+        var (context, received) = await RunWithHostileDeliverablesAsync(processId,
+            $"printf 'TOP-SECRET' > '{secret}' && mkdir -p deliverables && ln -s '{secret}' deliverables/sym2.txt" +
+            $" && mkfifo deliverables/pipe.txt && ln '{secret}' deliverables/hard.txt" +
+            " && printf '%s\\n' 'DELIVERABLE: deliverables/missing-dir/../sym2.txt' 'DELIVERABLE: deliverables/pipe.txt' 'DELIVERABLE: deliverables/hard.txt' >> optio.log",
+            "announce hostile deliverables", cancellationToken);
 
         // Assert
         var why = Describe(context, processId);
@@ -82,7 +60,7 @@ public abstract partial class SessionScenarios
             processId,
             ScriptedReply.Bash(
                 "mkdir -p deliverables && printf 'caf\\351 \\377\\376' > deliverables/latin1.txt && printf '%s\\n' 'DELIVERABLE: ./deliverables/latin1.txt' >> optio.log",
-                "announce a latin-1 file"),
+            "announce a latin-1 file"),
             ScriptedReply.WriteDeliverable("boom.md", "boom"),
             ScriptedReply.WriteDeliverable("after.md", "after the failure"),
             ScriptedReply.LogLine("DONE: all announced"),
@@ -107,5 +85,25 @@ public abstract partial class SessionScenarios
         Assert.That(context.Messages, Does.Contain("OnDeliverable callback raised: callback exploded"), why);
         Assert.That(called, Is.EqualTo(new[] { "boom.md", "after.md" }), "no callback for the bad file; the session goes on after a throwing callback");
         Assert.That(context.Messages, Does.Contain("all announced"));
+    }
+
+    /// <summary>
+    /// Runs a session whose agent first runs <paramref name="bash"/> (announcing hostile deliverables), then writes one
+    /// genuine deliverable <c>good.md</c> and ends with <c>DONE: finished anyway</c>.
+    /// </summary>
+    /// <returns>The process context and the deliverables called back.</returns>
+    private async Task<(RecordingProcessContext Context, List<Deliverable> Received)> RunWithHostileDeliverablesAsync(string processId, string bash, string description, CancellationToken cancellationToken)
+    {
+        Script(
+            processId,
+            ScriptedReply.Bash(bash, description),
+            ScriptedReply.WriteDeliverable("good.md", "good"),
+            ScriptedReply.LogLine("DONE: finished anyway"),
+            ScriptedReply.Text("ok"));
+        var received = new List<Deliverable>();
+        var context = NewContext(processId);
+        var config = CreateConfig(supportsResume: false) with { OnDeliverable = CollectInto(received) };
+        await OpencodeTaskFactory.Create(processId, description, config).ExecuteAsync(context, cancellationToken);
+        return (context, received);
     }
 }
