@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Benchmarks;
 

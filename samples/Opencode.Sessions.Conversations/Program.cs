@@ -8,6 +8,7 @@
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Conversations;
 using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));

@@ -6,7 +6,7 @@
 //   dotnet run --project samples/Opencode.Sessions.Demo -- --install-only  only make sure opencode is installed
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 
 var options = DemoOptions.Parse(args);

@@ -1,5 +1,5 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing;
 

@@ -7,7 +7,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Opencode.Sessions;
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 
 if (args.Length is not (4 or 9))
 {

@@ -94,7 +94,7 @@ internal static class PrivateFileSystem
 
         // .NET cannot open a directory as a FileStream, so this goes to libc: open(O_RDONLY) works on directories on
         // Linux and macOS, and fsync on that descriptor commits the directory's entries.
-        var fd = Open(path, 0);
+        var fd = LibC.Open(path, 0, 0);
         if (fd < 0)
         {
             throw new IOException($"Could not open directory '{path}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
@@ -102,7 +102,7 @@ internal static class PrivateFileSystem
 
         try
         {
-            if (Fsync(fd) != 0)
+            if (LibC.Fsync(fd) != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
 
@@ -115,19 +115,10 @@ internal static class PrivateFileSystem
         }
         finally
         {
-            _ = Close(fd);
+            _ = LibC.Close(fd);
         }
     }
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Fsync(int fd);
 
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Close(int fd);
 }

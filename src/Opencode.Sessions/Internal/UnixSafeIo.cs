@@ -90,22 +90,30 @@ internal static class UnixSafeIo
     }
 
     /// <summary>The canonical absolute path with every symlink resolved.</summary>
-    public static string RealPath(string path)
+    public static string RealPath(string path) =>
+        TryRealPath(path, out var resolved, out _) ? resolved : throw Error("realpath", path);
+
+    /// <summary><c>realpath(3)</c>: the canonical absolute path of an existing path, or <see langword="false"/> and the errno.</summary>
+    public static bool TryRealPath(string path, out string resolved, out int error)
     {
         EnsureSupported();
-        var resolved = RealPathNative(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
+        var pointer = LibC.RealPath(path, IntPtr.Zero);
+        if (pointer == IntPtr.Zero)
         {
-            throw Error("realpath", path);
+            error = Marshal.GetLastPInvokeError();
+            resolved = string.Empty;
+            return false;
         }
 
         try
         {
-            return Marshal.PtrToStringUTF8(resolved) ?? throw new IOException($"realpath returned nothing for {path}.");
+            error = 0;
+            resolved = Marshal.PtrToStringUTF8(pointer) ?? throw new IOException($"realpath returned nothing for {path}.");
+            return true;
         }
         finally
         {
-            Free(resolved);
+            LibC.Free(pointer);
         }
     }
 
@@ -131,7 +139,7 @@ internal static class UnixSafeIo
         int result;
         try
         {
-            result = StatxNative(directoryFd, path, flags, StatxBasicStats, buffer);
+            result = LibC.Statx(directoryFd, path, flags, StatxBasicStats, buffer);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
@@ -181,7 +189,7 @@ internal static class UnixSafeIo
     private static int Open(string path, int flags, int mode)
     {
         EnsureSupported();
-        return OpenNative(path, flags, mode);
+        return LibC.Open(path, flags, mode);
     }
 
     private static IOException Error(string call, string path)
@@ -190,19 +198,7 @@ internal static class UnixSafeIo
         return new IOException($"{call} failed for {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).", errno);
     }
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int StatxNative(int directoryFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int OpenNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
-    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern IntPtr RealPathNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
 
-    [DllImport("libc", EntryPoint = "free")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern void Free(IntPtr pointer);
 }

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Opencode.Events;
 
 namespace Opencode.Sessions.Opencode;

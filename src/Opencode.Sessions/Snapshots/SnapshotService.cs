@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Snapshots;
 
@@ -13,10 +14,10 @@ namespace Opencode.Sessions.Snapshots;
 internal sealed class SnapshotService
 {
     /// <summary>Name of the export scratch file in the task directory (never in the work directory, never archived).</summary>
-    public const string ExportScratchName = ".opencode-export.json";
+    public const string ExportScratchName = WorkdirExclusions.ExportScratchName;
 
     /// <summary>Name of the import scratch file in the task directory.</summary>
-    public const string ImportScratchName = ".opencode-import.json";
+    public const string ImportScratchName = WorkdirExclusions.ImportScratchName;
 
     private static readonly TimeSpan ScratchCleanupTimeout = TimeSpan.FromSeconds(30);
     private static readonly UnixFileMode ScratchMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -53,22 +54,6 @@ internal sealed class SnapshotService
 
     /// <summary>Gets the store (for <see cref="ISnapshotStore.LoadLatestAsync"/> at resume).</summary>
     public ISnapshotStore Store { get; }
-
-    /// <summary>Creates the service a task configuration asks for (the file-system store when none is configured).</summary>
-    public static SnapshotService Create(OpencodeTaskConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var store = config.SnapshotStore ?? new FileSystemSnapshotStore(logger: config.LoggerFactory?.CreateLogger<FileSystemSnapshotStore>());
-        return new SnapshotService(
-            store,
-            config.SessionBlobCipher,
-            config.EncryptWorkdirBlob ?? config.SessionBlobCipher is not null,
-            config.WorkdirExclude,
-            config.SnapshotRetention,
-            config.LoggerFactory?.CreateLogger<SnapshotService>(),
-            config.AllowUnencryptedSnapshots,
-            config.WorkdirRestoreLimits);
-    }
 
     /// <summary>
     /// Exports the session into a scratch file in the task directory, saves it (encrypted if a cipher is set) and the

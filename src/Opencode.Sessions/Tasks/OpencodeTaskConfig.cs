@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
+
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions;
 
@@ -12,7 +16,7 @@ namespace Opencode.Sessions;
 public sealed record OpencodeTaskConfig
 {
     /// <summary>The opencode version installed when none is found. Default for <see cref="OpencodeVersion"/>.</summary>
-    public const string DefaultOpencodeVersion = "1.18.33";
+    public const string DefaultOpencodeVersion = OpencodeInstallRequest.DefaultVersion;
 
     /// <summary>Gets the task for the agent, appended to the generated AGENTS.md after the protocol sections.</summary>
     public string ConsumerInstructions { get; init; } = "";

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions;
 
@@ -103,10 +104,10 @@ internal static partial class OpencodeTaskConfigValidator
 
             // The library's own entries: overriding the task marker would silently disable the leftover-process sweep,
             // the credentials and database are the launch script's, HOME/XDG_* are the isolated home's.
-            var reserved = Opencode.OpencodeEnvironment.ReservedNames(config.IsolateHome);
-            foreach (var key in env.Keys.Where(k => reserved.Contains(k, StringComparer.Ordinal) || k.StartsWith(Opencode.OpencodeEnvironment.LibraryPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            var reserved = OpencodeEnvironment.ReservedNames(config.IsolateHome);
+            foreach (var key in env.Keys.Where(k => reserved.Contains(k, StringComparer.Ordinal) || k.StartsWith(OpencodeEnvironment.LibraryPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
-                var why = Opencode.OpencodeEnvironment.HomeNames.Contains(key, StringComparer.Ordinal)
+                var why = OpencodeEnvironment.HomeNames.Contains(key, StringComparer.Ordinal)
                     ? $"the library points it at the isolated home (set {nameof(config.IsolateHome)} = false to use your own)"
                     : "the library sets it itself";
                 errors.Add((nameof(config.Environment), $"must not set or unset '{key}': {why}"));

@@ -43,12 +43,12 @@ public sealed class TaskInstance
     /// <exception cref="TaskAlreadyRunningException">
     /// Another execution of this process id still runs on the same host (it holds the task lock); it was left untouched.
     /// </exception>
-    /// <exception cref="Hosting.SshConnectionException">
+    /// <exception cref="Hosting.Ssh.SshConnectionException">
     /// The SSH host (<see cref="OpencodeTaskConfig.Ssh"/>) could not be reached, refused the key, presented an unknown
-    /// or changed host key, or the connection dropped during the session (<see cref="Hosting.SshConnectionException.Kind"/>
+    /// or changed host key, or the connection dropped during the session (<see cref="Hosting.Ssh.SshConnectionException.Kind"/>
     /// says which). Teardown still ran; remote processes of the session were killed by the host.
     /// </exception>
-    /// <exception cref="Opencode.OpencodeInstallException">opencode is missing on the host and could not be installed (for example, no npm there).</exception>
+    /// <exception cref="Launching.OpencodeInstallException">opencode is missing on the host and could not be installed (for example, no npm there).</exception>
     /// <exception cref="LogChannelClosedException">The log channel ended before the agent wrote DONE or ERROR, for a reason other than a lost SSH connection.</exception>
     public Task ExecuteAsync(IProcessContext context, CancellationToken cancellationToken)
     {

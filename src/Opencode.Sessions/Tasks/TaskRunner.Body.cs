@@ -2,8 +2,9 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
-using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Protocol;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions;
 
@@ -91,7 +92,7 @@ internal sealed partial class TaskRunner
 
         _context.ReportProgress(null, version is null ? "Launching opencode…" : $"Launching opencode {version}…");
         _server = await new OpencodeLauncher(Host, _loggerFactory.CreateLogger<OpencodeLauncher>(), _config.TimeProvider)
-            .LaunchAsync(OpencodeLaunchOptions.FromConfig(_opencodePath!, _environment!, _config), cancellationToken).ConfigureAwait(false);
+            .LaunchAsync(_config.ToLaunchOptions(_opencodePath!, _environment!), cancellationToken).ConfigureAwait(false);
         var endpoint = await Host.OpenTunnelAsync(_server.Port, cancellationToken).ConfigureAwait(false);
         var upstream = new Uri($"http://{endpoint}");
         _upstream = upstream;
@@ -120,7 +121,7 @@ internal sealed partial class TaskRunner
     {
         if (!resumed)
         {
-            await AgentsMdComposer.WriteAsync(Host, _config, cancellationToken).ConfigureAwait(false);
+            await AgentsMdComposer.WriteAsync(Host, _config.ConsumerInstructions, _config.SupportsResume, _config.WorkdirExclude, cancellationToken).ConfigureAwait(false);
         }
 
         // Rewritten on resume too: the provider settings (ports, keys) belong to this run, not to the snapshot's.

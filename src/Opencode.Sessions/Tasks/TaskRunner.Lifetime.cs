@@ -1,5 +1,7 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions;
 

@@ -1,8 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Launching;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions;
 

@@ -1,7 +1,8 @@
 using System.Runtime.ExceptionServices;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Launching;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions;
 

@@ -3,9 +3,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
-using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Protocol;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Launching;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions;
 
@@ -58,7 +60,7 @@ internal sealed partial class TaskRunner
         Log.SessionStarting(_logger, _task.ProcessId, _context.Resume);
         var started = _config.TimeProvider.GetTimestamp();
         Diagnostics.SessionMetrics.Started();
-        var snapshots = _config.SupportsResume ? SnapshotService.Create(_config) : null;
+        var snapshots = _config.SupportsResume ? _config.CreateSnapshotService() : null;
         SnapshotRecord? snapshot = null;
         ExceptionDispatchInfo? failure = null;
         var end = SnapshotEndState.Failed;
@@ -83,7 +85,7 @@ internal sealed partial class TaskRunner
             _hookContext = new HookContext(_context, Host);
             _environment = OpencodeEnvironment.Build(Host.TaskDirectory, _config.IsolateHome, _config.Environment, _config.InheritEnvironment);
             _opencodePath = await new OpencodeInstaller(Host, _loggerFactory.CreateLogger<OpencodeInstaller>(), _config.TimeProvider)
-                .EnsureInstalledAsync(OpencodeInstallRequest.FromConfig(_config), _context.ReportProgress, cancellationToken).ConfigureAwait(false);
+                .EnsureInstalledAsync(_config.ToInstallRequest(), _context.ReportProgress, cancellationToken).ConfigureAwait(false);
             var resumed = snapshot is not null && snapshots is not null && await RestoreAsync(snapshots, snapshot, cancellationToken).ConfigureAwait(false);
             await PrepareLogChannelAsync(resumed, cancellationToken).ConfigureAwait(false);
             end = await RunSessionAsync(resumed ? snapshot!.SessionId : null, cancellationToken).ConfigureAwait(false);

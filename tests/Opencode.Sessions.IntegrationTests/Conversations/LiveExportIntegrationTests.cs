@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.IntegrationTests.Opencode;
 using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.IntegrationTests.Conversations;

@@ -1,7 +1,8 @@
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.IntegrationTests.Opencode;
 using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.IntegrationTests.Conversations;

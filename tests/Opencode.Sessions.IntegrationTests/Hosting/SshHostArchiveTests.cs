@@ -1,9 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using Opencode.Sessions.Hosting;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
-using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.IntegrationTests.Hosting;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Hosting;

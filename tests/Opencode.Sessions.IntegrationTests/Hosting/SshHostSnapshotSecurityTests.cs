@@ -1,6 +1,7 @@
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing;
 using Opencode.Sessions.Tests.Security;
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions.IntegrationTests.Infrastructure;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.IntegrationTests.Opencode;
 

@@ -1,6 +1,6 @@
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.IntegrationTests.Opencode;
 

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.IntegrationTests.Opencode;
@@ -40,7 +41,7 @@ public sealed class OpencodeInstallerSshTests
 
         // Act
         var path = await new OpencodeInstaller(host).EnsureInstalledAsync(
-            OpencodeInstallRequest.FromConfig(new OpencodeTaskConfig { InstallIfMissing = false }), (_, m) => progress.Add(m), cancellationToken);
+            (new OpencodeTaskConfig { InstallIfMissing = false }).ToInstallRequest(), (_, m) => progress.Add(m), cancellationToken);
 
         // Assert
         Assert.That(Environment.GetEnvironmentVariable("OPENCODE_SESSIONS_CACHE_DIR"), Is.Not.EqualTo(cache), "the value came from the remote side");
@@ -67,7 +68,7 @@ public sealed class OpencodeInstallerSshTests
         var config = new OpencodeTaskConfig { OpencodeInstallDir = configured, InstallIfMissing = false };
 
         // Act
-        var path = await new OpencodeInstaller(host).EnsureInstalledAsync(OpencodeInstallRequest.FromConfig(config), null, cancellationToken);
+        var path = await new OpencodeInstaller(host).EnsureInstalledAsync(config.ToInstallRequest(), null, cancellationToken);
 
         // Assert
         Assert.That(path, Is.EqualTo(cached));
@@ -121,7 +122,7 @@ public sealed class OpencodeInstallerSshTests
 
         await using var server = await SshServerFixture.StartAsync(new SshServerOptions { Environment = environment }, cancellationToken);
         await using var host = await ConnectAsync(server, root.Sub("tasks"), cancellationToken);
-        var request = OpencodeInstallRequest.FromConfig(new OpencodeTaskConfig()) with { SearchPath = false };
+        var request = (new OpencodeTaskConfig()).ToInstallRequest() with { SearchPath = false };
         var progress = new List<string?>();
 
         // Act

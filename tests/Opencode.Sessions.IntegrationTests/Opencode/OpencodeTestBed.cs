@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.IntegrationTests.Opencode;
 

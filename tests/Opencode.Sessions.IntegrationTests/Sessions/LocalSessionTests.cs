@@ -1,4 +1,5 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.IntegrationTests.Sessions;
 

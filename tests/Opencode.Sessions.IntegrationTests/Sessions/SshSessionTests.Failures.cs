@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 using Opencode.Sessions.Testing;
 

@@ -1,4 +1,5 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Sessions;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.Tests.Hosting;
 

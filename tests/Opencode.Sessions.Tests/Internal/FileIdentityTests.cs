@@ -1,4 +1,4 @@
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.Tests.Internal;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.Tests.Internal;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Opencode;
 
 namespace Opencode.Sessions.Tests.Internal;

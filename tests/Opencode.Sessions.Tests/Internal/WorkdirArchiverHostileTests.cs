@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using Microsoft.Extensions.Logging.Abstractions;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Tests.Snapshots;
 
 namespace Opencode.Sessions.Tests.Internal;

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging.Abstractions;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Tests.Snapshots;
 
 namespace Opencode.Sessions.Tests.Internal;

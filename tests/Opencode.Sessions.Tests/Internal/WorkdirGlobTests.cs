@@ -1,5 +1,4 @@
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Internal;
 

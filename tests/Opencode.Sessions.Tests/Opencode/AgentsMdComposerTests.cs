@@ -1,5 +1,5 @@
-using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Protocol;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Moq;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

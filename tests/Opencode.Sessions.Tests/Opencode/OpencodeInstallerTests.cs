@@ -1,6 +1,6 @@
 using Moq;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Opencode;
 
@@ -208,7 +208,7 @@ public sealed class OpencodeInstallerTests
     {
         var config = new OpencodeTaskConfig { OpencodeVersion = "1.2.3", InstallIfMissing = false, OpencodeExecutable = "/e", OpencodeInstallDir = "/d" };
 
-        var request = OpencodeInstallRequest.FromConfig(config);
+        var request = config.ToInstallRequest();
 
         Assert.That(request, Is.EqualTo(new OpencodeInstallRequest { Version = "1.2.3", InstallIfMissing = false, Executable = "/e", CacheRoot = "/d", SearchPath = true }));
     }

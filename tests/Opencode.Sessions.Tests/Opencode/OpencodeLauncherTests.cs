@@ -1,7 +1,7 @@
 using System.Text;
 using Moq;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

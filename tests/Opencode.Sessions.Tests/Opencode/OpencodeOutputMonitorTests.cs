@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

@@ -1,5 +1,4 @@
 using Moq;
-using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Protocol;
 
 namespace Opencode.Sessions.Tests.Protocol;

@@ -24,7 +24,7 @@ internal static class ProtocolTestSupport
         host.Setup(h => h.OpenReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string path, CancellationToken _) => Task.FromResult<Stream>(File.OpenRead(path)));
         host.Setup(h => h.OpenWorkdirFileAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Returns((string relative, CancellationToken _) => Task.FromResult(global::Opencode.Sessions.Internal.BeneathFiles.OpenRead(workDirectory, relative)));
+            .Returns((string relative, CancellationToken _) => Task.FromResult(global::Opencode.Sessions.Hosting.Local.BeneathFiles.OpenRead(workDirectory, relative)));
         return host;
     }
 

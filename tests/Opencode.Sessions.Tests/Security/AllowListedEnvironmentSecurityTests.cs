@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Tests.Snapshots;
 
 namespace Opencode.Sessions.Tests.Security;

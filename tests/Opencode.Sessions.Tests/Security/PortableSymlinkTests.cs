@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Security;
 

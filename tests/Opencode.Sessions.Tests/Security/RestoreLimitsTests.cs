@@ -4,6 +4,7 @@ using System.Globalization;
 using Moq;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing;
 using Opencode.Sessions.Tests.Snapshots;
 

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Testing;
 using Opencode.Sessions.Tests.Snapshots;
@@ -75,7 +75,7 @@ public sealed class SecretsAtRestSecurityTests
     }
 
     private async Task<SnapshotRecord> CaptureAsync(OpencodeTaskConfig config, CancellationToken cancellationToken) =>
-        await SnapshotService.Create(config).CaptureAsync(
+        await config.CreateSnapshotService().CaptureAsync(
             _host.Object,
             new SnapshotCaptureRequest("proc-7", "ses_1", SnapshotEndState.Done, DateTimeOffset.UnixEpoch, null),
             (path, token) => File.WriteAllTextAsync(path, SessionJson, token),

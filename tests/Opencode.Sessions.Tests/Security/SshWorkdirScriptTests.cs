@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions.Tests.Security;
 

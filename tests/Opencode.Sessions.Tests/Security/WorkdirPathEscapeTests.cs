@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Protocol;
 using Opencode.Sessions.Testing;
 using static Opencode.Sessions.Tests.Protocol.ProtocolTestSupport;

@@ -3,6 +3,7 @@ using System.Text;
 using Moq;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.Tests.Snapshots;

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Snapshots;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.Snapshots;
 
 namespace Opencode.Sessions.Tests.Tasks;

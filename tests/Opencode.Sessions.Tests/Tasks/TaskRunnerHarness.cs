@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 using Opencode.Sessions.Testing;
 using Opencode.Sessions.Tests.Opencode;
 

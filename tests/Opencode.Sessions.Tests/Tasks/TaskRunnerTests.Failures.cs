@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Tasks;
 

@@ -1,5 +1,4 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.Tests.Tasks;
 

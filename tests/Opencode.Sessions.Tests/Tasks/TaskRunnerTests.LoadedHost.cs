@@ -1,5 +1,5 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions.Tests.Tasks;
 

@@ -1,4 +1,5 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions.Tests.Tasks;
 

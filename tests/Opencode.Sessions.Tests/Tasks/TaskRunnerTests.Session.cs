@@ -1,5 +1,5 @@
-using Opencode.Sessions.Hosting;
 using Moq;
+using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Testing;
 
