@@ -22,6 +22,9 @@ internal sealed record OpencodeLaunchOptions
     /// <summary>Gets the working directory; <see langword="null"/> = the host's work directory.</summary>
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>Gets the setting a ready-timeout message tells the user to raise. Default <c>OpencodeTaskConfig.ReadyTimeout</c>.</summary>
+    public string ReadyTimeoutSetting { get; init; } = $"{nameof(OpencodeTaskConfig)}.{nameof(OpencodeTaskConfig.ReadyTimeout)}";
+
     /// <summary>Creates the options a task configuration implies.</summary>
     /// <param name="executablePath">The opencode executable on the host.</param>
     /// <param name="environment">The environment from <see cref="OpencodeEnvironment.Build"/>.</param>

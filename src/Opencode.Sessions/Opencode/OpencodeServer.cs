@@ -7,7 +7,7 @@ namespace Opencode.Sessions.Opencode;
 /// A running <c>opencode serve</c> process that printed its listening URL. Disposing stops it gracefully (if still
 /// running), releases the process handle and removes the password file. Disposal is idempotent.
 /// </summary>
-internal sealed class OpencodeServer : IAsyncDisposable
+internal sealed class OpencodeServerProcess : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly OpencodeOutputMonitor _output;
@@ -17,7 +17,7 @@ internal sealed class OpencodeServer : IAsyncDisposable
     private int _passwordFileGone;
 
     /// <summary>Initializes a new instance.</summary>
-    internal OpencodeServer(IHost host, IHostProcess process, Uri listeningUri, BasicAuth credentials, OpencodeOutputMonitor output, string passwordFile, ILogger logger)
+    internal OpencodeServerProcess(IHost host, IHostProcess process, Uri listeningUri, BasicAuth credentials, OpencodeOutputMonitor output, string passwordFile, ILogger logger)
     {
         _host = host;
         Process = process;

@@ -131,11 +131,11 @@ internal static partial class OpencodeTaskConfigValidator
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex EnvironmentNamePattern();
+    internal static partial Regex EnvironmentNamePattern();
 
     [GeneratedRegex("^[^/\\s]+/\\S+$")]
-    private static partial Regex ModelPattern();
+    internal static partial Regex ModelPattern();
 
     [GeneratedRegex("^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$")]
-    private static partial Regex VersionPattern();
+    internal static partial Regex VersionPattern();
 }
