@@ -2,9 +2,10 @@
 //
 //   dotnet run --project samples/Opencode.Sessions.Conversations
 //
-// It installs opencode 1.18.33 into the library's cache if needed (npm), starts the scripted model server and
-// `opencode serve` with its own HOME/XDG directories under a temp dir (see LocalOpencode.cs), then holds a conversation whose session id
-// lives in an ISessionRecord (here in memory; in an application, a database row).
+// It starts the scripted model server, then `opencode serve` with OpencodeServer.StartAsync (installing opencode
+// 1.18.33 into the library's cache first if needed, with npm): a private password, its own HOME/XDG directories in a
+// temporary directory, offline switches. Then it holds a conversation whose session id lives in an ISessionRecord
+// (here in memory; in an application, a database row).
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Conversations;
 using Opencode.Sessions.Opencode;
@@ -16,8 +17,6 @@ using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var ct = cancel.Token;
 
-var executable = await OpencodeInstallation.EnsureInstalledAsync(progress: m => Console.WriteLine($"[install] {m}"), cancellationToken: ct);
-
 // 1. The scripted model: turn 1 runs a bash command, then answers; turn 2 answers from the history.
 await using var model = await ScriptedModelServer.StartAsync(ct);
 model.Enqueue(
@@ -25,19 +24,23 @@ model.Enqueue(
     ScriptedReply.Text("I wrote greeting.txt with a friendly greeting."),
     ScriptedReply.Text("The file greeting.txt contains: hello from the agent."));
 
-// 2. opencode serve on the local machine, isolated from the user's own opencode configuration.
-var root = Directory.CreateTempSubdirectory("ocs-conversation-").FullName;
-var workdir = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
-await using var server = await LocalOpencode.StartAsync(executable, workdir, root, model.CreateOpencodeConfig().ToJsonString(), ct);
-Console.WriteLine($"opencode is listening on {server.BaseAddress}");
+// 2. opencode serve on the local machine, isolated from the user's own opencode configuration, with a ready client.
+var workdir = Directory.CreateTempSubdirectory("ocs-conversation-").FullName;
+await using var server = await OpencodeServer.StartAsync(
+    new OpencodeServerOptions
+    {
+        WorkingDirectory = workdir,
+        OpencodeConfig = model.CreateOpencodeConfig(),
+        Offline = true,
+        LoggerFactory = loggerFactory,
+        Progress = m => Console.WriteLine($"[opencode] {m}"),
+    },
+    ct);
 
-// 3. The conversation: a typed client scoped to the workdir, and a session bound to a record.
-using var client = new OpencodeClient(
-    new OpencodeClientOptions { BaseAddress = server.BaseAddress, Credentials = server.Credentials, Directory = workdir },
-    loggerFactory.CreateLogger<OpencodeClient>());
+// 3. The conversation: the server's client (scoped to the workdir), and a session bound to a record.
 var record = new InMemorySessionRecord("conversation-42");
 var conversation = new ConversationSession(
-    client,
+    server.Client,
     record,
     new ConversationSessionOptions { CreateRequest = r => new CreateSessionRequest { Title = $"Conversation {r.RecordId}" } },
     loggerFactory.CreateLogger<ConversationSession>());
@@ -60,7 +63,7 @@ foreach (var question in new[] { "Please write a greeting into greeting.txt.", "
 Console.WriteLine($"\ngreeting.txt: {File.ReadAllText(Path.Combine(workdir, "greeting.txt")).Trim()}");
 Console.WriteLine($"The record kept one session for both turns: {record.SessionId}");
 await server.DisposeAsync();
-Directory.Delete(root, recursive: true);
+Directory.Delete(workdir, recursive: true);
 return 0;
 
 /// <summary>Prints the reply as it streams: text deltas and tool progress.</summary>

@@ -1,8 +1,9 @@
 namespace Opencode.Sessions.Launching;
 
 /// <summary>
-/// <c>opencode serve</c> exited before it printed its listening URL. The message holds the exit code and the last
-/// lines of its output (a missing provider package, a bad <c>opencode.json</c>, a crash…).
+/// <c>opencode serve</c> exited before it was ready (printed its listening URL and, for <see cref="OpencodeServer"/>,
+/// answered its health check). The message holds the exit code and the last lines of its output (a missing provider
+/// package, a bad <c>opencode.json</c>, a crash…).
 /// </summary>
 public sealed class OpencodeLaunchException : OpencodeSessionsException
 {
@@ -23,7 +24,7 @@ public sealed class OpencodeLaunchException : OpencodeSessionsException
     public IReadOnlyList<string> OutputTail { get; }
 
     private static string BuildMessage(int exitCode, IReadOnlyList<string> outputTail) =>
-        $"opencode exited with code {exitCode} before it printed its listening URL." + Environment.NewLine +
+        $"opencode exited with code {exitCode} before it was ready." + Environment.NewLine +
         ProcessOutput.DescribeTail(outputTail) + Environment.NewLine +
         "Check the opencode configuration (opencode.json), the environment and that the executable runs on this host.";
 }

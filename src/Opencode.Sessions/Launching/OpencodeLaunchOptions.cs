@@ -21,4 +21,7 @@ internal sealed record OpencodeLaunchOptions
 
     /// <summary>Gets the working directory; <see langword="null"/> = the host's work directory.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>Gets the setting a ready-timeout message tells the user to raise. Default <c>OpencodeTaskConfig.ReadyTimeout</c>.</summary>
+    public string ReadyTimeoutSetting { get; init; } = "OpencodeTaskConfig.ReadyTimeout";
 }

@@ -61,7 +61,7 @@ internal sealed class OpencodeLauncher
     /// <exception cref="OpencodeLaunchException">opencode exited before it was ready.</exception>
     /// <exception cref="TimeoutException">opencode printed no listening URL within <see cref="OpencodeLaunchOptions.ReadyTimeout"/> (it was killed).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the process was killed).</exception>
-    public async Task<OpencodeServer> LaunchAsync(OpencodeLaunchOptions options, CancellationToken cancellationToken)
+    public async Task<OpencodeServerProcess> LaunchAsync(OpencodeLaunchOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.ExecutablePath);
@@ -101,9 +101,9 @@ internal sealed class OpencodeLauncher
         monitor.ProcessId = process.ProcessId;
         try
         {
-            var listening = await WaitUntilReadyAsync(process, monitor, options.ReadyTimeout, cancellationToken).ConfigureAwait(false);
+            var listening = await WaitUntilReadyAsync(process, monitor, options.ReadyTimeout, options.ReadyTimeoutSetting, cancellationToken).ConfigureAwait(false);
             Log.OpencodeReady(_logger, process.ProcessId, listening.Port, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
-            return new OpencodeServer(_host, process, listening, credentials, monitor, passwordFile, _logger);
+            return new OpencodeServerProcess(_host, process, listening, credentials, monitor, passwordFile, _logger);
         }
         catch
         {
@@ -118,7 +118,7 @@ internal sealed class OpencodeLauncher
     internal static string GeneratePassword() =>
         Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
 
-    private async Task<Uri> WaitUntilReadyAsync(IHostProcess process, OpencodeOutputMonitor monitor, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<Uri> WaitUntilReadyAsync(IHostProcess process, OpencodeOutputMonitor monitor, TimeSpan timeout, string setting, CancellationToken cancellationToken)
     {
         using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(timeout, _timeProvider, delayCancellation.Token);
@@ -142,7 +142,7 @@ internal sealed class OpencodeLauncher
         Log.OpencodeReadyTimeout(_logger, process.ProcessId, timeout);
         throw new TimeoutException(
             $"opencode did not print its listening URL within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s " +
-            $"({nameof(OpencodeTaskConfig)}.{nameof(OpencodeTaskConfig.ReadyTimeout)}) on {_host.DisplayName}; it was killed." + Environment.NewLine +
+            $"({setting}) on {_host.DisplayName}; it was killed." + Environment.NewLine +
             ProcessOutput.DescribeTail(monitor.Tail(ErrorTailLines)));
     }
 

@@ -1,104 +1,135 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
+
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Opencode;
+using Opencode.Sessions.Internal;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Launching;
 
 /// <summary>
-/// A running <c>opencode serve</c> process that printed its listening URL. Disposing stops it gracefully (if still
-/// running), releases the process handle and removes the password file. Disposal is idempotent.
+/// <c>opencode serve</c> running on this machine, with a ready <see cref="OpencodeClient"/>: the library's counterpart of
+/// the JS SDK's <c>createOpencode()</c>, for applications that only want the client. It is started exactly as a
+/// task's opencode is: a fresh password in a 0600 file (never in any argv, log or message), isolated HOME/XDG
+/// directories, an allow-listed environment, browser stubs, its own process group and a watchdog that stops it
+/// if this process dies.
 /// </summary>
-internal sealed class OpencodeServer : IAsyncDisposable
+/// <remarks>
+/// Disposing stops the process group (SIGTERM, <see cref="OpencodeServerOptions.ShutdownGracePeriod"/>, SIGKILL) and
+/// the processes the agent left running, disposes <see cref="Client"/> and removes the password file and the private
+/// directories. Disposal is idempotent and safe to call concurrently.
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var server = await OpencodeServer.StartAsync(new OpencodeServerOptions { WorkingDirectory = workdir }, cancellationToken);
+/// var session = await server.Client.CreateSessionAsync(cancellationToken: cancellationToken);
+/// </code>
+/// </example>
+public sealed partial class OpencodeServer : IAsyncDisposable
 {
-    private readonly IHost _host;
-    private readonly OpencodeOutputMonitor _output;
-    private readonly string _passwordFile;
+    private readonly LocalHost _host;
+    private readonly OpencodeServerState _state;
+    private readonly OpencodeServerProcess _process;
     private readonly ILogger _logger;
-    private int _disposed;
-    private int _passwordFileGone;
+    private readonly Lazy<Task> _disposal;
 
-    /// <summary>Initializes a new instance.</summary>
-    internal OpencodeServer(IHost host, IHostProcess process, Uri listeningUri, BasicAuth credentials, OpencodeOutputMonitor output, string passwordFile, ILogger logger)
+    private OpencodeServer(LocalHost host, OpencodeServerState state, OpencodeServerProcess process, OpencodeClient client, string version, string workingDirectory, ILogger logger)
     {
         _host = host;
-        Process = process;
-        ListeningUri = listeningUri;
-        Port = listeningUri.Port;
-        HostBaseUri = new Uri($"http://127.0.0.1:{Port}");
-        Credentials = credentials;
-        _output = output;
-        _passwordFile = passwordFile;
+        _state = state;
+        _process = process;
+        Client = client;
+        Version = version;
+        WorkingDirectory = workingDirectory;
         _logger = logger;
+        _disposal = new Lazy<Task>(DisposeCoreAsync, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>Gets the opencode process (leader of its own process group).</summary>
-    public IHostProcess Process { get; }
-
-    /// <summary>Gets the TCP port opencode listens on, on the host's loopback interface.</summary>
-    public int Port { get; }
-
-    /// <summary>Gets the URL exactly as opencode printed it.</summary>
-    public Uri ListeningUri { get; }
-
-    /// <summary>Gets <c>http://127.0.0.1:PORT</c>, the server's address as seen on the host (tunnel it for remote hosts).</summary>
-    public Uri HostBaseUri { get; }
-
-    /// <summary>Gets the Basic credentials the server requires (user <c>opencode</c>, a fresh random password).</summary>
-    public BasicAuth Credentials { get; }
-
-    /// <summary>Gets a task that completes with the exit code when opencode has exited.</summary>
-    public Task<int> Exited => Process.Exited;
+    /// <summary>Gets the server's address: <c>http://127.0.0.1:PORT</c> (it listens on the loopback interface only).</summary>
+    public Uri BaseAddress => _process.HostBaseUri;
 
     /// <summary>
-    /// Records that the password file is already gone (the whole task directory was removed), so disposal does not
-    /// remove it again: on an SSH host that would be one more command for nothing.
+    /// Gets a client scoped to <see cref="WorkingDirectory"/> and authenticated with the server's password; disposed
+    /// with the server. For other settings (a longer timeout, another directory) create one from its options:
+    /// <c>new OpencodeClient(server.Client.Options with { Timeout = … })</c>.
     /// </summary>
-    public void PasswordFileRemoved() => Volatile.Write(ref _passwordFileGone, 1);
+    public OpencodeClient Client { get; }
 
-    /// <summary>Returns up to the last <paramref name="lines"/> output lines (at most 200 are kept), oldest first.</summary>
-    /// <param name="lines">How many lines.</param>
-    /// <returns>The lines.</returns>
-    public IReadOnlyList<string> OutputTail(int lines) => _output.Tail(lines);
+    /// <summary>Gets the opencode version the server reports (for example <c>1.18.33</c>).</summary>
+    public string Version { get; }
 
-    /// <summary>Stops opencode (its whole process group).</summary>
-    /// <param name="mode">Graceful (SIGTERM, grace period, SIGKILL) or aggressive (SIGKILL).</param>
-    /// <param name="cancellationToken">A token to stop waiting (the SIGKILL is still sent).</param>
-    /// <returns>A task that completes when the process has exited.</returns>
-    public Task StopAsync(TerminationMode mode, CancellationToken cancellationToken)
-    {
-        if (Process.Exited.IsCompleted)
-        {
-            return Task.CompletedTask;
-        }
+    /// <summary>Gets the absolute working directory opencode serves.</summary>
+    public string WorkingDirectory { get; }
 
-        Log.OpencodeStopping(_logger, Process.ProcessId, mode);
-        return Process.TerminateAsync(mode, cancellationToken);
-    }
+    /// <summary>Gets the id of the opencode process, which leads its own process group.</summary>
+    public int ProcessId => _process.Process.ProcessId;
+
+    /// <summary>Gets a task that completes with opencode's exit code when it has exited (128 + signal when killed).</summary>
+    public Task<int> Exited => _process.Exited;
+
+    /// <summary>Returns a description with the address, process id and version; never the password.</summary>
+    /// <returns>The description.</returns>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"OpencodeServer({BaseAddress}, pid {ProcessId}, opencode {Version}, {WorkingDirectory})");
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(_disposal.Value);
+
+    private async Task DisposeCoreAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        var leftovers = await StopAsync(_host, _process, _logger).ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
+        await ReleaseAsync(_host, _state, _process, _logger).ConfigureAwait(false);
+        Log.OpencodeServerStopped(_logger, ProcessId, leftovers);
+    }
+
+    /// <summary>Stops opencode's process group gracefully, then the agent's leftover processes. Never throws.</summary>
+    /// <returns>How many leftover processes were signalled.</returns>
+    private static async Task<int> StopAsync(LocalHost host, OpencodeServerProcess process, ILogger logger)
+    {
+        try
         {
-            return;
+            await process.StopAsync(TerminationMode.Graceful, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Disposal must not throw; the failure is logged and the host still kills what it started.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.OpencodeCleanupFailed(logger, process.Process.ProcessId, ex);
         }
 
         try
         {
-            await StopAsync(TerminationMode.Graceful, CancellationToken.None).ConfigureAwait(false);
-            if (Volatile.Read(ref _passwordFileGone) == 0)
-            {
-                await _host.RemoveFileAsync(_passwordFile, CancellationToken.None).ConfigureAwait(false);
-            }
+            // The agent's commands run in sessions of their own, outside opencode's process group.
+            return await LeftoverProcesses.StopAsync(host, host.TaskDirectory, aggressive: false, CancellationToken.None).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // Disposal must not throw; the failure is logged.
+#pragma warning disable CA1031 // As above.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.OpencodeCleanupFailed(_logger, Process.ProcessId, ex);
+            Log.OpencodeCleanupFailed(logger, process.Process.ProcessId, ex);
+            return 0;
         }
-        finally
+    }
+
+    /// <summary>Releases the process handle (removes the password file), the host and the state directory. Never throws.</summary>
+    private static async Task ReleaseAsync(LocalHost host, OpencodeServerState state, OpencodeServerProcess? process, ILogger logger)
+    {
+        if (process is not null)
         {
-            await Process.DisposeAsync().ConfigureAwait(false);
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await host.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            state.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.OpencodeServerStateCleanupFailed(logger, state.Root, ex);
         }
     }
 }

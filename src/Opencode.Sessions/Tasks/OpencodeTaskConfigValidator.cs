@@ -14,12 +14,12 @@ internal static partial class OpencodeTaskConfigValidator
             errors.Add((nameof(config.ConsumerInstructions), "must not be null (use an empty string)"));
         }
 
-        if (config.Model is not null && !ModelPattern().IsMatch(config.Model))
+        if (config.Model is not null && !OpencodeSettingPatterns.Model().IsMatch(config.Model))
         {
             errors.Add((nameof(config.Model), $"must look like 'provider/model', got '{config.Model}'"));
         }
 
-        if (string.IsNullOrWhiteSpace(config.OpencodeVersion) || !VersionPattern().IsMatch(config.OpencodeVersion))
+        if (string.IsNullOrWhiteSpace(config.OpencodeVersion) || !OpencodeSettingPatterns.Version().IsMatch(config.OpencodeVersion))
         {
             errors.Add((nameof(config.OpencodeVersion), $"must be an exact version such as 1.18.33, got '{config.OpencodeVersion}'"));
         }
@@ -97,7 +97,7 @@ internal static partial class OpencodeTaskConfigValidator
         if (config.Environment is { } env)
         {
             // Names must survive a POSIX shell on remote hosts (and are exported by one locally as well).
-            foreach (var key in env.Keys.Where(k => !EnvironmentNamePattern().IsMatch(k)))
+            foreach (var key in env.Keys.Where(k => !OpencodeSettingPatterns.EnvironmentName().IsMatch(k)))
             {
                 errors.Add((nameof(config.Environment), $"has an invalid variable name '{key}'"));
             }
@@ -130,13 +130,4 @@ internal static partial class OpencodeTaskConfigValidator
             throw new ArgumentException($"The task configuration has {errors.Count} problems:{Environment.NewLine}{lines}", errors[0].Field);
         }
     }
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex EnvironmentNamePattern();
-
-    [GeneratedRegex("^[^/\\s]+/\\S+$")]
-    private static partial Regex ModelPattern();
-
-    [GeneratedRegex("^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$")]
-    private static partial Regex VersionPattern();
 }

@@ -31,7 +31,7 @@ internal sealed partial class TaskRunner
     private HookContext? _hookContext;
     private ProtocolDriver? _driver;
     private Task<ProtocolOutcome>? _driverTask;
-    private OpencodeServer? _server;
+    private OpencodeServerProcess? _server;
     private string? _opencodePath;
     private IReadOnlyDictionary<string, string?>? _environment;
     private string? _sessionId;

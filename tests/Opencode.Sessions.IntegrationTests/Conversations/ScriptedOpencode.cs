@@ -22,7 +22,7 @@ internal sealed class ScriptedOpencode : IAsyncDisposable
 
     public ScriptedModelServer Model { get; private set; } = null!;
 
-    public OpencodeServer Server { get; private set; } = null!;
+    public OpencodeServerProcess Server { get; private set; } = null!;
 
     public LocalHost Host { get; private set; } = null!;
 

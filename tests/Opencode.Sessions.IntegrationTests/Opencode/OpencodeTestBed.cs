@@ -49,7 +49,7 @@ internal sealed class OpencodeTestBed : IAsyncDisposable
         return OpencodeEnvironment.Build(host.TaskDirectory, isolateHome: true, merged);
     }
 
-    public static Task<OpencodeServer> LaunchAsync(IHost host, string executable, CancellationToken cancellationToken, TimeSpan? readyTimeout = null, IReadOnlyDictionary<string, string?>? extra = null) =>
+    public static Task<OpencodeServerProcess> LaunchAsync(IHost host, string executable, CancellationToken cancellationToken, TimeSpan? readyTimeout = null, IReadOnlyDictionary<string, string?>? extra = null) =>
         new OpencodeLauncher(host).LaunchAsync(
             new OpencodeLaunchOptions
             {
@@ -72,7 +72,7 @@ internal sealed class OpencodeTestBed : IAsyncDisposable
         return path;
     }
 
-    public static HttpClient CreateClient(OpencodeServer server, bool withCredentials)
+    public static HttpClient CreateClient(OpencodeServerProcess server, bool withCredentials)
     {
         var client = new HttpClient { BaseAddress = server.HostBaseUri, Timeout = TimeSpan.FromSeconds(30) };
         if (withCredentials)
