@@ -106,9 +106,15 @@ internal sealed class EventConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _feed.DisposeAsync().ConfigureAwait(false);
-        _stream.Dispose();
-        _response.Dispose();
+        try
+        {
+            await _feed.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _stream.Dispose();
+            _response.Dispose();
+        }
     }
 
     private static async Task<string?> ReadSomeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
