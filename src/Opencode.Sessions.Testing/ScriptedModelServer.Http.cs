@@ -1,156 +1,67 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Opencode.Sessions.Testing.Internal;
 
 namespace Opencode.Sessions.Testing;
 
-/// <content>The HTTP side: accepting connections, routing, and streaming the chosen reply.</content>
+/// <content>The HTTP side: routing, reading the request, and streaming the chosen reply.</content>
 public sealed partial class ScriptedModelServer
 {
     private const string ChatCompletionsPath = "/v1/chat/completions";
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Kestrel's request delegate: every request, whatever its route.</summary>
+    private async Task HandleAsync(HttpContext context)
     {
-        while (!_stopping.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                // Disposal stops the listener; a failed accept while running is retried (it is per connection).
-                if (_stopping.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                Log.ConnectionFailed(_logger, ex);
-                continue;
-            }
-
-            var task = Task.Run(() => ServeConnectionAsync(client));
-            lock (_connections)
-            {
-                // Under the same lock as the removal below, so a connection that already ended is never left behind.
-                if (!task.IsCompleted)
-                {
-                    _connections.Add(task);
-                }
-            }
-
-            _ = task.ContinueWith(
-                t =>
-                {
-                    lock (_connections)
-                    {
-                        _connections.Remove(t);
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-    }
-
-    private async Task ServeConnectionAsync(TcpClient client)
-    {
-        using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, context.RequestAborted);
         try
         {
-            using (client)
-            {
-                client.NoDelay = true;
-                var stream = client.GetStream();
-                var reader = new HttpRequestReader(stream, _options.MaxRequestBytes);
-                HttpRequestData? request;
-                try
-                {
-                    request = await reader.ReadAsync(
-                        () => stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), _stopping.Token).AsTask(),
-                        _stopping.Token).ConfigureAwait(false);
-                }
-                catch (BadHttpRequestException ex)
-                {
-                    Log.RequestRejected(_logger, "?", "?", ex.StatusCode, ex.Message);
-                    await WriteErrorAsync(stream, ex.StatusCode, ex.Message, _stopping.Token).ConfigureAwait(false);
-                    await LingeringCloseAsync(client.Client, stream).ConfigureAwait(false);
-                    return;
-                }
-
-                if (request is null)
-                {
-                    return;
-                }
-
-                // The request is complete and the client sends nothing more: a read that ends means it went away.
-                var watcher = WatchForCloseAsync(stream, clientGone);
-                await HandleAsync(stream, request, clientGone.Token).ConfigureAwait(false);
-                await clientGone.CancelAsync().ConfigureAwait(false);
-                await watcher.ConfigureAwait(false);
-            }
+            await HandleAsync(context, ending.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
             // The client went away or the server is stopping: nothing to answer.
         }
         catch (Exception ex)
         {
             Log.ConnectionFailed(_logger, ex);
+            throw;
         }
     }
 
-    /// <summary>
-    /// Closes our side and drains what the client still sends (for up to a second), so unread request bytes do not
-    /// turn the close into a reset that would destroy the error response before the client reads it.
-    /// </summary>
-    private static async Task LingeringCloseAsync(Socket socket, NetworkStream stream)
+    private async Task HandleAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        socket.Shutdown(SocketShutdown.Send);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        var buffer = new byte[4096];
-        while (await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false) > 0)
+        var http = context.Request;
+        var path = http.Path.Value ?? "/";
+        if (!string.Equals(path.TrimEnd('/'), ChatCompletionsPath, StringComparison.Ordinal))
         {
+            Log.RequestRejected(_logger, http.Method, path, 404, "unknown route");
+            await WriteErrorAsync(context.Response, 404, $"Unknown route {path}; only POST {ChatCompletionsPath} exists.", cancellationToken).ConfigureAwait(false);
+            return;
         }
-    }
 
-    private static async Task WatchForCloseAsync(NetworkStream stream, CancellationTokenSource clientGone)
-    {
-        var buffer = new byte[256];
+        if (!HttpMethods.IsPost(http.Method))
+        {
+            Log.RequestRejected(_logger, http.Method, path, 405, "method not allowed");
+            await WriteErrorAsync(context.Response, 405, $"{http.Method} is not allowed on {ChatCompletionsPath}; use POST.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        string body;
         try
         {
-            while (await stream.ReadAsync(buffer, clientGone.Token).ConfigureAwait(false) > 0)
-            {
-                // Bytes after a complete request (a pipelined request) are ignored: every response closes the connection.
-            }
+            // Kestrel enforces MaxRequestBytes (Content-Length or chunked) while the body is read.
+            using var reader = new StreamReader(http.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (BadHttpRequestException ex)
         {
-        }
-
-        await clientGone.CancelAsync().ConfigureAwait(false);
-    }
-
-    private async Task HandleAsync(NetworkStream stream, HttpRequestData http, CancellationToken cancellationToken)
-    {
-        if (!string.Equals(http.Path.TrimEnd('/'), ChatCompletionsPath, StringComparison.Ordinal))
-        {
-            Log.RequestRejected(_logger, http.Method, http.Path, 404, "unknown route");
-            await WriteErrorAsync(stream, 404, $"Unknown route {http.Path}; only POST {ChatCompletionsPath} exists.", cancellationToken).ConfigureAwait(false);
+            Log.RequestRejected(_logger, http.Method, path, ex.StatusCode, ex.Message);
+            await WriteErrorAsync(context.Response, ex.StatusCode, ex.Message, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (http.Method != "POST")
-        {
-            Log.RequestRejected(_logger, http.Method, http.Path, 405, "method not allowed");
-            await WriteErrorAsync(stream, 405, $"{http.Method} is not allowed on {ChatCompletionsPath}; use POST.", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var body = Encoding.UTF8.GetString(http.Body);
         JsonObject? json = null;
         try
         {
@@ -160,7 +71,8 @@ public sealed partial class ScriptedModelServer
         {
         }
 
-        var request = new ModelRequest(_options.TimeProvider.GetUtcNow(), http.Headers, body, json);
+        var headers = http.Headers.ToDictionary(h => h.Key, h => string.Join(", ", h.Value.ToArray()), StringComparer.OrdinalIgnoreCase);
+        var request = new ModelRequest(_options.TimeProvider.GetUtcNow(), headers, body, json);
         var rejection =
             json is null ? (400, "The request body is not a JSON object.")
             : _options.RequireApiKey && !IsAuthorized(http) ? (401, "Missing or wrong API key (expected Authorization: Bearer <ApiKey>).")
@@ -171,15 +83,15 @@ public sealed partial class ScriptedModelServer
         {
             request.Source = ModelReplySource.Rejected;
             Record(request);
-            Log.RequestRejected(_logger, http.Method, http.Path, reject.Status, reject.Message);
+            Log.RequestRejected(_logger, http.Method, path, reject.Status, reject.Message);
             var rejected = ScriptedReply.HttpError(reject.Status, ErrorBody(reject.Status, reject.Message));
-            request.Complete(await StreamReplyAsync(stream, request, rejected, cancellationToken).ConfigureAwait(false));
+            request.Complete(await StreamReplyAsync(context.Response, request, rejected, cancellationToken).ConfigureAwait(false));
             return;
         }
 
         (request.Reply, request.Source) = ChooseReply(request);
         Record(request);
-        var outcome = await StreamReplyAsync(stream, request, request.Reply, cancellationToken).ConfigureAwait(false);
+        var outcome = await StreamReplyAsync(context.Response, request, request.Reply, cancellationToken).ConfigureAwait(false);
         if (outcome == ModelReplyOutcome.ClientDisconnected)
         {
             Log.ClientDisconnected(_logger, request.Sequence);
@@ -205,7 +117,7 @@ public sealed partial class ScriptedModelServer
         }
     }
 
-    private async Task<ModelReplyOutcome> StreamReplyAsync(NetworkStream stream, ModelRequest request, ScriptedReply reply, CancellationToken cancellationToken)
+    private async Task<ModelReplyOutcome> StreamReplyAsync(HttpResponse response, ModelRequest request, ScriptedReply reply, CancellationToken cancellationToken)
     {
         try
         {
@@ -216,27 +128,33 @@ public sealed partial class ScriptedModelServer
 
             if (reply.Kind == ScriptedReplyKind.HttpError)
             {
-                await HttpResponseWriter.WriteAsync(stream, reply.StatusCode, "application/json", reply.ErrorBody, cancellationToken).ConfigureAwait(false);
+                await WriteJsonAsync(response, reply.StatusCode, reply.ErrorBody, cancellationToken).ConfigureAwait(false);
                 return ModelReplyOutcome.Completed;
             }
 
             var created = _options.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
-            var writer = new SseReplyWriter(stream, NextCompletionId(), created, request.Model ?? ModelId, reply);
+            var writer = new SseReplyWriter(response, NextCompletionId(), created, request.Model ?? ModelId, reply);
             await writer.WriteAsync(Math.Max(1, request.GetRawBody().Length / 4), NextCallId, cancellationToken).ConfigureAwait(false);
             return ModelReplyOutcome.Completed;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
             return _stopping.IsCancellationRequested ? ModelReplyOutcome.ServerStopped : ModelReplyOutcome.ClientDisconnected;
         }
     }
 
-    private bool IsAuthorized(HttpRequestData http) =>
-        http.Headers.TryGetValue("Authorization", out var value) &&
-        string.Equals(value, "Bearer " + _options.ApiKey, StringComparison.Ordinal);
+    private bool IsAuthorized(HttpRequest http) =>
+        string.Equals(http.Headers.Authorization.ToString(), "Bearer " + _options.ApiKey, StringComparison.Ordinal);
 
-    private static Task WriteErrorAsync(Stream stream, int status, string message, CancellationToken cancellationToken) =>
-        HttpResponseWriter.WriteAsync(stream, status, "application/json", ErrorBody(status, message), cancellationToken);
+    private static Task WriteErrorAsync(HttpResponse response, int status, string message, CancellationToken cancellationToken) =>
+        WriteJsonAsync(response, status, ErrorBody(status, message), cancellationToken);
+
+    private static async Task WriteJsonAsync(HttpResponse response, int status, string body, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        await response.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+    }
 
     private static string ErrorBody(int status, string message) => new JsonObject
     {

@@ -1,6 +1,13 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Testing.Internal;
@@ -19,7 +26,7 @@ namespace Opencode.Sessions.Testing;
 /// else of the script registered for its working directory (<see cref="EnqueueForDirectory"/>), else of the default
 /// script (<see cref="Enqueue"/>). A registered script is used exclusively: once it is empty, its requests get
 /// <see cref="ScriptedModelServerOptions.FallbackText"/> and are marked <see cref="ModelRequest.ScriptExhausted"/>.</para>
-/// <para>Many requests (several opencode sessions) are served concurrently. No ASP.NET Core dependency.</para>
+/// <para>Many requests (several opencode sessions) are served concurrently, by Kestrel (HTTP/1.1).</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -37,7 +44,7 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
     public const string DefaultModelId = "scripted-model";
 
     private readonly ScriptedModelServerOptions _options;
-    private readonly TcpListener _listener;
+    private readonly WebApplication _app;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly AsyncWaiters<ModelRequest> _requests = new();
@@ -45,23 +52,28 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
     private readonly Queue<ScriptedReply> _defaultScript = new();
     private readonly Dictionary<string, Queue<ScriptedReply>> _sessionScripts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<ScriptedReply>> _directoryScripts = new(StringComparer.Ordinal);
-    private readonly HashSet<Task> _connections = [];
-    private Task _acceptLoop = Task.CompletedTask;
     private int _nextCallId;
     private int _nextCompletionId;
     private int _disposed;
 
-    private ScriptedModelServer(ScriptedModelServerOptions options, TcpListener listener)
+    private ScriptedModelServer(ScriptedModelServerOptions options)
     {
         _options = options;
-        _listener = listener;
         _logger = options.LoggerFactory?.CreateLogger<ScriptedModelServer>() ?? (ILogger)NullLogger.Instance;
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/v1");
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        _app = builder.Build();
+        _app.Run(HandleAsync);
     }
 
     /// <summary>Gets the base URL of the OpenAI-compatible API, <c>http://127.0.0.1:&lt;port&gt;/v1</c> (no trailing slash).</summary>
-    public Uri BaseUrl { get; }
+    public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>Gets the provider id (<see cref="ScriptedModelServerOptions.ProviderId"/>).</summary>
     public string ProviderId => _options.ProviderId;
@@ -104,7 +116,7 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
     /// <param name="cancellationToken">A token to cancel the start.</param>
     /// <returns>The running server; dispose it to stop it.</returns>
     /// <exception cref="ArgumentException">An option is invalid (empty ids or key, or non-positive limits).</exception>
-    public static Task<ScriptedModelServer> StartAsync(ScriptedModelServerOptions options, CancellationToken cancellationToken = default)
+    public static async Task<ScriptedModelServer> StartAsync(ScriptedModelServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ProviderId, nameof(options) + "." + nameof(options.ProviderId));
@@ -117,12 +129,22 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestBytes, 1, nameof(options) + "." + nameof(options.MaxRequestBytes));
         cancellationToken.ThrowIfCancellationRequested();
 
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start(backlog: 128);
-        var server = new ScriptedModelServer(options, listener);
-        server._acceptLoop = server.AcceptLoopAsync();
+        var server = new ScriptedModelServer(options);
+        try
+        {
+            await server._app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var address = server._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+            server.BaseUrl = new Uri($"http://127.0.0.1:{new Uri(address).Port}/v1");
+        }
+        catch
+        {
+            await server._app.DisposeAsync().ConfigureAwait(false);
+            server._stopping.Dispose();
+            throw;
+        }
+
         Log.ServerStarted(server._logger, server.BaseUrl);
-        return Task.FromResult(server);
+        return server;
     }
 
     /// <summary>
@@ -194,7 +216,7 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
     public Task<ModelRequest> WaitForRequestAsync(Func<ModelRequest, bool> predicate, CancellationToken cancellationToken = default) =>
         _requests.WaitAsync(predicate, cancellationToken);
 
-    /// <summary>Stops listening, ends every open stream (hanging ones included) and waits for the connections to close. Idempotent.</summary>
+    /// <summary>Stops listening, ends every open stream (hanging ones included) and waits for the requests to finish. Idempotent.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -204,15 +226,8 @@ public sealed partial class ScriptedModelServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        await _acceptLoop.ConfigureAwait(false);
-        Task[] open;
-        lock (_connections)
-        {
-            open = _connections.ToArray();
-        }
-
-        await Task.WhenAll(open).ConfigureAwait(false);
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         Log.ServerStopped(_logger, BaseUrl, _requests.Count);
     }

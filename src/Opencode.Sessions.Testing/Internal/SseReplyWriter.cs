@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 
 namespace Opencode.Sessions.Testing.Internal;
 
@@ -9,16 +11,16 @@ namespace Opencode.Sessions.Testing.Internal;
 /// </summary>
 internal sealed class SseReplyWriter
 {
-    private readonly Stream _stream;
+    private readonly HttpResponse _response;
     private readonly string _completionId;
     private readonly long _created;
     private readonly string _model;
     private readonly ScriptedReply _reply;
     private bool _first = true;
 
-    public SseReplyWriter(Stream stream, string completionId, long created, string model, ScriptedReply reply)
+    public SseReplyWriter(HttpResponse response, string completionId, long created, string model, ScriptedReply reply)
     {
-        _stream = stream;
+        _response = response;
         _completionId = completionId;
         _created = created;
         _model = model;
@@ -28,7 +30,10 @@ internal sealed class SseReplyWriter
     /// <summary>Streams the whole reply. For <see cref="ScriptedReplyKind.Hang"/> it returns only through cancellation.</summary>
     public async Task WriteAsync(int promptTokensEstimate, Func<string> nextCallId, CancellationToken cancellationToken)
     {
-        await HttpResponseWriter.WriteEventStreamHeadAsync(_stream, cancellationToken).ConfigureAwait(false);
+        _response.StatusCode = 200;
+        _response.ContentType = "text/event-stream";
+        _response.Headers.CacheControl = "no-cache";
+        await _response.StartAsync(cancellationToken).ConfigureAwait(false);
         await WriteChunkAsync(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, null, cancellationToken).ConfigureAwait(false);
         foreach (var piece in Split(_reply.Content, _reply.ChunkSize))
         {
@@ -67,8 +72,8 @@ internal sealed class SseReplyWriter
         var usage = new JsonObject { ["prompt_tokens"] = prompt, ["completion_tokens"] = completion, ["total_tokens"] = prompt + completion };
         await WriteChunkAsync(new JsonObject(), finishReason, usage, cancellationToken).ConfigureAwait(false);
         await DelayAsync(cancellationToken).ConfigureAwait(false);
-        await HttpResponseWriter.WriteChunkAsync(_stream, "data: [DONE]\n\n", cancellationToken).ConfigureAwait(false);
-        await HttpResponseWriter.WriteLastChunkAsync(_stream, cancellationToken).ConfigureAwait(false);
+        await WriteFrameAsync("data: [DONE]\n\n", cancellationToken).ConfigureAwait(false);
+        await _response.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Splits text into pieces of at most <paramref name="size"/> characters, never inside a surrogate pair.</summary>
@@ -108,7 +113,14 @@ internal sealed class SseReplyWriter
             chunk["usage"] = usage;
         }
 
-        await HttpResponseWriter.WriteChunkAsync(_stream, "data: " + chunk.ToJsonString() + "\n\n", cancellationToken).ConfigureAwait(false);
+        await WriteFrameAsync("data: " + chunk.ToJsonString() + "\n\n", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one SSE frame and flushes it, so the client sees every chunk as it is streamed.</summary>
+    private async Task WriteFrameAsync(string frame, CancellationToken cancellationToken)
+    {
+        await _response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame), cancellationToken).ConfigureAwait(false);
+        await _response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private Task DelayAsync(CancellationToken cancellationToken) =>

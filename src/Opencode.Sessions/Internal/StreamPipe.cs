@@ -1,19 +1,19 @@
 using System.Buffers;
-using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Runtime.ExceptionServices;
 
 namespace Opencode.Sessions.Internal;
 
 /// <summary>
-/// Connects a push-style producer (writes into a stream) to a pull-style consumer (reads from a stream) through a small
-/// bounded buffer, so neither side ever holds more than a few chunks in memory.
+/// Connects a push-style producer (writes into a stream) to a pull-style consumer (reads from a stream) through a
+/// bounded <see cref="Pipe"/>, so neither side ever holds more than about <see cref="Capacity"/> chunks in memory.
 /// </summary>
 internal static class StreamPipe
 {
-    /// <summary>The largest chunk one write puts in the buffer.</summary>
+    /// <summary>The largest slice one write puts in the pipe before waiting for room.</summary>
     public const int ChunkSize = 64 * 1024;
 
-    /// <summary>How many chunks may wait in the buffer (bounded memory: at most 1 MiB in flight).</summary>
+    /// <summary>How many chunks may wait in the pipe before the producer waits (bounded memory: about 1 MiB in flight).</summary>
     public const int Capacity = 16;
 
     /// <summary>
@@ -27,7 +27,10 @@ internal static class StreamPipe
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var buffer = new Buffer();
+        var pipe = new Pipe(new PipeOptions(
+            pauseWriterThreshold: Capacity * ChunkSize,
+            resumeWriterThreshold: Capacity * ChunkSize / 2,
+            useSynchronizationContext: false));
         Exception? first = null;
 
         void Fail(Exception exception)
@@ -38,11 +41,11 @@ internal static class StreamPipe
 
         async Task RunProducerAsync()
         {
-            var writer = new WriterStream(buffer, linked.Token);
+            var writer = new WriterStream(pipe.Writer, linked.Token);
             try
             {
                 await producer(writer, linked.Token).ConfigureAwait(false);
-                buffer.CompleteWriting(null);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -51,13 +54,13 @@ internal static class StreamPipe
                     Fail(ex);
                 }
 
-                buffer.CompleteWriting(ex);
+                await pipe.Writer.CompleteAsync(new PipeClosedException("The producer of this stream failed; the data is incomplete.", ex)).ConfigureAwait(false);
             }
         }
 
         async Task RunConsumerAsync()
         {
-            var reader = new ReaderStream(buffer, linked.Token);
+            var reader = new ReaderStream(pipe.Reader, linked.Token);
             try
             {
                 await consumer(reader, linked.Token).ConfigureAwait(false);
@@ -71,7 +74,8 @@ internal static class StreamPipe
             }
             finally
             {
-                buffer.CloseReading();
+                // Wakes a producer waiting for room, which then sees the closed reader; drops what was not read.
+                await pipe.Reader.CompleteAsync().ConfigureAwait(false);
             }
         }
 
@@ -90,119 +94,34 @@ internal static class StreamPipe
     private static bool IsInduced(Exception ex) =>
         ex is PipeClosedException || (ex.InnerException is { } inner && IsInduced(inner));
 
-    /// <summary>Thrown inside the pipe when the other side went away; never escapes <see cref="RunAsync"/> as the reported error.</summary>
-    private sealed class PipeClosedException(string message, Exception? inner = null) : IOException(message, inner);
-
-    private sealed class Buffer
+    private static void ThrowIfReaderGone(FlushResult result)
     {
-        private readonly ConcurrentQueue<(byte[] Array, int Length)> _chunks = new();
-        private readonly SemaphoreSlim _items = new(0);
-        private readonly SemaphoreSlim _space = new(Capacity);
-        private volatile bool _writingDone;
-        private volatile bool _readingClosed;
-        private Exception? _writerError;
-
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        if (result.IsCompleted)
         {
-            while (!data.IsEmpty)
-            {
-                await _space.WaitAsync(cancellationToken).ConfigureAwait(false);
-                ThrowIfReadingClosed();
-                var length = Math.Min(data.Length, ChunkSize);
-                var array = ArrayPool<byte>.Shared.Rent(length);
-                data.Span[..length].CopyTo(array);
-                _chunks.Enqueue((array, length));
-                _items.Release();
-                data = data[length..];
-            }
-        }
-
-        public void Write(ReadOnlySpan<byte> data, CancellationToken cancellationToken)
-        {
-            while (!data.IsEmpty)
-            {
-                // A blocking wait on a semaphore, as a blocking write into a full OS pipe would do (not sync-over-async).
-                _space.Wait(cancellationToken);
-                ThrowIfReadingClosed();
-                var length = Math.Min(data.Length, ChunkSize);
-                var array = ArrayPool<byte>.Shared.Rent(length);
-                data[..length].CopyTo(array);
-                _chunks.Enqueue((array, length));
-                _items.Release();
-                data = data[length..];
-            }
-        }
-
-        public void CompleteWriting(Exception? error)
-        {
-            if (_writingDone)
-            {
-                return;
-            }
-
-            _writerError = error;
-            _writingDone = true;
-            _items.Release();
-        }
-
-        public void CloseReading()
-        {
-            _readingClosed = true;
-            _space.Release(); // wakes a writer waiting for space, which then sees the closed reader
-            while (_chunks.TryDequeue(out var chunk))
-            {
-                ArrayPool<byte>.Shared.Return(chunk.Array);
-            }
-        }
-
-        /// <summary>Waits for the next chunk; returns <see langword="null"/> at the end of the stream.</summary>
-        public async ValueTask<(byte[] Array, int Length)?> TakeAsync(CancellationToken cancellationToken)
-        {
-            await _items.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return Dequeue();
-        }
-
-        public (byte[] Array, int Length)? Take(CancellationToken cancellationToken)
-        {
-            _items.Wait(cancellationToken);
-            return Dequeue();
-        }
-
-        public static void Return(byte[] array) => ArrayPool<byte>.Shared.Return(array);
-
-        private (byte[] Array, int Length)? Dequeue()
-        {
-            if (_chunks.TryDequeue(out var chunk))
-            {
-                _space.Release();
-                return chunk;
-            }
-
-            // Only the completion signal is left: chunks are always enqueued before the final release.
-            _items.Release(); // keep the signal for any later read
-            if (_writerError is not null)
-            {
-                throw new PipeClosedException("The producer of this stream failed; the data is incomplete.", _writerError);
-            }
-
-            return null;
-        }
-
-        private void ThrowIfReadingClosed()
-        {
-            if (_readingClosed)
-            {
-                _space.Release();
-                throw new PipeClosedException("The reader of this stream stopped reading.");
-            }
+            throw new PipeClosedException("The reader of this stream stopped reading.");
         }
     }
 
-    private sealed class WriterStream(Buffer buffer, CancellationToken pipeToken) : ForwardOnlyWriteStream
-    {
-        public override void Write(byte[] array, int offset, int count) => buffer.Write(array.AsSpan(offset, count), pipeToken);
+    /// <summary>Thrown inside the pipe when the other side went away; never escapes <see cref="RunAsync"/> as the reported error.</summary>
+    private sealed class PipeClosedException(string message, Exception? inner = null) : IOException(message, inner);
 
-        public override void Write(ReadOnlySpan<byte> data) => buffer.Write(data, pipeToken);
+    private sealed class WriterStream(PipeWriter writer, CancellationToken pipeToken) : ForwardOnlyWriteStream
+    {
+        public override void Write(byte[] array, int offset, int count) => Write(array.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> data)
+        {
+            while (!data.IsEmpty)
+            {
+                var length = Math.Min(data.Length, ChunkSize);
+                writer.Write(data[..length]);
+                data = data[length..];
+                var flush = writer.FlushAsync(pipeToken);
+
+                // A blocking wait for room, as a blocking write into a full OS pipe would do; the reader frees it.
+                ThrowIfReaderGone(flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult());
+            }
+        }
 
         public override Task WriteAsync(byte[] array, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(array.AsMemory(offset, count), cancellationToken).AsTask();
@@ -210,7 +129,12 @@ internal static class StreamPipe
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
             using var both = Link(pipeToken, cancellationToken);
-            await buffer.WriteAsync(data, both?.Token ?? pipeToken).ConfigureAwait(false);
+            while (!data.IsEmpty)
+            {
+                var length = Math.Min(data.Length, ChunkSize);
+                ThrowIfReaderGone(await writer.WriteAsync(data[..length], both?.Token ?? pipeToken).ConfigureAwait(false));
+                data = data[length..];
+            }
         }
 
         public override void Flush()
@@ -218,26 +142,26 @@ internal static class StreamPipe
         }
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     }
 
-    private sealed class ReaderStream(Buffer buffer, CancellationToken pipeToken) : ForwardOnlyReadStream
+    private sealed class ReaderStream(PipeReader reader, CancellationToken pipeToken) : ForwardOnlyReadStream
     {
-        private byte[]? _current;
-        private int _offset;
-        private int _length;
-        private bool _ended;
-
         public override int Read(byte[] array, int offset, int count) => Read(array.AsSpan(offset, count));
 
         public override int Read(Span<byte> destination)
         {
-            if (destination.IsEmpty || _ended || (_current is null && !Install(buffer.Take(pipeToken))))
+            if (destination.IsEmpty)
             {
                 return 0;
             }
 
-            return CopyOut(destination);
+            if (!reader.TryRead(out var result))
+            {
+                var read = reader.ReadAsync(pipeToken);
+                result = read.IsCompleted ? read.Result : read.AsTask().GetAwaiter().GetResult();
+            }
+
+            return CopyOut(result, destination);
         }
 
         public override Task<int> ReadAsync(byte[] array, int offset, int count, CancellationToken cancellationToken) =>
@@ -245,58 +169,24 @@ internal static class StreamPipe
 
         public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
         {
-            if (destination.IsEmpty || _ended)
+            if (destination.IsEmpty)
             {
                 return 0;
             }
 
-            if (_current is null)
-            {
-                using var both = Link(pipeToken, cancellationToken);
-                if (!Install(await buffer.TakeAsync(both?.Token ?? pipeToken).ConfigureAwait(false)))
-                {
-                    return 0;
-                }
-            }
-
-            return CopyOut(destination.Span);
+            using var both = Link(pipeToken, cancellationToken);
+            var result = await reader.ReadAsync(both?.Token ?? pipeToken).ConfigureAwait(false);
+            return CopyOut(result, destination.Span);
         }
 
-        protected override void Dispose(bool disposing)
+        // Copies what fits and gives the rest back to the pipe; 0 once the producer completed and everything was read.
+        private int CopyOut(ReadResult result, Span<byte> destination)
         {
-            if (_current is not null)
-            {
-                Buffer.Return(_current);
-                _current = null;
-            }
-
-            base.Dispose(disposing);
-        }
-
-        // Installs a freshly taken chunk as the current one; returns false at the end of the stream.
-        private bool Install((byte[] Array, int Length)? taken)
-        {
-            if (taken is not { } chunk)
-            {
-                _ended = true;
-                return false;
-            }
-
-            (_current, _offset, _length) = (chunk.Array, 0, chunk.Length);
-            return true;
-        }
-
-        private int CopyOut(Span<byte> destination)
-        {
-            var count = Math.Min(destination.Length, _length - _offset);
-            _current.AsSpan(_offset, count).CopyTo(destination);
-            _offset += count;
-            if (_offset == _length)
-            {
-                Buffer.Return(_current!);
-                _current = null;
-            }
-
+            var buffer = result.Buffer;
+            var count = (int)Math.Min(destination.Length, buffer.Length);
+            var taken = buffer.Slice(0, count);
+            taken.CopyTo(destination);
+            reader.AdvanceTo(taken.End);
             return count;
         }
     }

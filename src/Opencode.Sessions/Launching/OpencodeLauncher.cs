@@ -1,4 +1,4 @@
-using Opencode.Sessions.Internal;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -116,7 +116,7 @@ internal sealed class OpencodeLauncher
     /// <summary>Generates a server password: 32 random bytes, URL-safe base64 without padding (43 characters).</summary>
     /// <returns>The password.</returns>
     internal static string GeneratePassword() =>
-        Base64Url.Encode(RandomNumberGenerator.GetBytes(32));
+        Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     private async Task<Uri> WaitUntilReadyAsync(IHostProcess process, OpencodeOutputMonitor monitor, TimeSpan timeout, string setting, CancellationToken cancellationToken)
     {

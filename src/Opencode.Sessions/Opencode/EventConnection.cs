@@ -9,7 +9,7 @@ internal sealed class EventConnection : IAsyncDisposable
 {
     private readonly HttpResponseMessage _response;
     private readonly Stream _stream;
-    private readonly SseParser _parser;
+    private readonly SseEventFeed _feed;
     private readonly ILogger _logger;
     private readonly byte[] _buffer = new byte[16 * 1024];
     private readonly List<string> _data = [];
@@ -18,7 +18,7 @@ internal sealed class EventConnection : IAsyncDisposable
     {
         _response = response;
         _stream = stream;
-        _parser = new SseParser(maxEventBytes);
+        _feed = new SseEventFeed(maxEventBytes);
         _logger = logger;
     }
 
@@ -87,7 +87,7 @@ internal sealed class EventConnection : IAsyncDisposable
         }
 
         _data.Clear();
-        _parser.Feed(_buffer.AsSpan(0, read), _data);
+        await _feed.FeedAsync(_buffer.AsMemory(0, read), _data).ConfigureAwait(false);
         foreach (var data in _data)
         {
             if (OpencodeEventParser.TryParse(data, out var parsed))
@@ -103,11 +103,17 @@ internal sealed class EventConnection : IAsyncDisposable
         return true;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _stream.Dispose();
-        _response.Dispose();
-        return ValueTask.CompletedTask;
+        try
+        {
+            await _feed.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _stream.Dispose();
+            _response.Dispose();
+        }
     }
 
     private static async Task<string?> ReadSomeAsync(HttpResponseMessage response, CancellationToken cancellationToken)

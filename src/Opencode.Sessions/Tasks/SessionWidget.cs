@@ -1,5 +1,5 @@
 using System.Text;
-using Opencode.Sessions.Internal;
+using System.Buffers.Text;
 
 namespace Opencode.Sessions;
 
@@ -11,7 +11,7 @@ internal static class SessionWidget
 
     /// <summary>opencode's directory route segment: URL-safe base64 of the UTF-8 path, padding removed.</summary>
     public static string EncodeDirectory(string directory) =>
-        Base64Url.Encode(Encoding.UTF8.GetBytes(directory));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(directory));
 
     public static WidgetData CreateData(string workDirectory, string sessionId) =>
         new(

@@ -28,6 +28,37 @@ public sealed class StreamPipeTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task RunAsync_ConsumerNotReading_HoldsTheProducerAtTheBound(CancellationToken cancellationToken)
+    {
+        long written = 0;
+        long writtenWhileConsumerWaited = -1;
+        const int total = 8 * 1024 * 1024;
+        using var received = new MemoryStream();
+
+        await StreamPipe.RunAsync(
+            async (pipe, token) =>
+            {
+                var chunk = new byte[16 * 1024];
+                while (Interlocked.Read(ref written) < total)
+                {
+                    await pipe.WriteAsync(chunk, token);
+                    Interlocked.Add(ref written, chunk.Length);
+                }
+            },
+            async (pipe, token) =>
+            {
+                await Task.Delay(500, token);
+                writtenWhileConsumerWaited = Interlocked.Read(ref written);
+                await pipe.CopyToAsync(received, token);
+            },
+            cancellationToken);
+
+        Assert.That(writtenWhileConsumerWaited, Is.InRange(StreamPipe.ChunkSize, (StreamPipe.Capacity + 1) * StreamPipe.ChunkSize), "the producer waited for room");
+        Assert.That(received.Length, Is.EqualTo(total), "and went on once the consumer read");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task RunAsync_SynchronousWritesAndReads_Work(CancellationToken cancellationToken)
     {
         var data = RandomNumberGenerator.GetBytes(300_000);
