@@ -144,8 +144,8 @@ public abstract partial class SnapshotStoreContractTests
             Bytes("w"),
             cancellationToken).ConfigureAwait(false);
 
-        Assert.Catch(() => kept!.Write("late"u8), "a write after the writer completed");
-        await Assert.CatchAsync(() => kept!.WriteAsync("late"u8.ToArray(), cancellationToken).AsTask(), "an async write after the writer completed").ConfigureAwait(false);
+        Assert.That(() => kept!.Write("late"u8.ToArray(), 0, 4), Throws.InstanceOf<Exception>(), "a write after the writer completed");
+        await Assert.ThrowsAsync(Is.InstanceOf<Exception>(), () => kept!.WriteAsync("late"u8.ToArray(), cancellationToken).AsTask(), "an async write after the writer completed").ConfigureAwait(false);
         Assert.That(await ReadBlobAsync("p1", record.SessionBlobId, cancellationToken).ConfigureAwait(false), Is.EqualTo("ok"));
     }
 
