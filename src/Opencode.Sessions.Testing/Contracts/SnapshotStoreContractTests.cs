@@ -28,6 +28,7 @@ namespace Opencode.Sessions.Testing.Contracts;
 /// </remarks>
 /// <example>
 /// <code>
+/// [TestFixture] // keeps a reference to NUnit in an assembly whose tests are all inherited (the adapter looks for it)
 /// public sealed class MyStoreContractTests : SnapshotStoreContractTests
 /// {
 ///     protected override Task&lt;ISnapshotStore&gt; CreateStoreAsync(CancellationToken cancellationToken) =>
