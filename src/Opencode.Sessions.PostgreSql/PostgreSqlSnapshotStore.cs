@@ -267,6 +267,16 @@ public sealed partial class PostgreSqlSnapshotStore : SnapshotStoreBase
         }
     }
 
+    /// <summary>Disposes the data source synchronously if this store created it (see <see cref="DisposeAsyncCore"/>).</summary>
+    /// <param name="disposing"><see langword="true"/> when called from <see cref="SnapshotStoreBase.Dispose()"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
+    }
+
     private async Task<(Guid Id, long Length, int Chunks)> WriteBlobAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string processId, Func<Stream, CancellationToken, Task> writer, CancellationToken cancellationToken)
     {

@@ -107,12 +107,14 @@ public abstract partial class SnapshotStoreContractTests
         await Assert.ThrowsAsync<SnapshotException>(() => Store.OpenBlobAsync("p1", record.SessionBlobId, cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>A store built on <see cref="SnapshotStoreBase"/> disposes idempotently and refuses calls afterwards.</summary>
+    /// <summary>A store built on <see cref="SnapshotStoreBase"/> disposes idempotently, either way first, and refuses calls afterwards.</summary>
+    /// <param name="synchronousFirst">Whether <see cref="IDisposable.Dispose"/> (as a dependency-injection container may call it) comes first.</param>
     /// <param name="cancellationToken">Cancelled when the test times out.</param>
     /// <returns>A task that completes with the test.</returns>
-    [Test]
+    [TestCase(false)]
+    [TestCase(true)]
     [CancelAfter(60_000)]
-    public async Task DisposeAsync_Twice_IsIdempotentAndLaterCallsThrowObjectDisposedException(CancellationToken cancellationToken)
+    public async Task DisposeAsync_Twice_IsIdempotentAndLaterCallsThrowObjectDisposedException(bool synchronousFirst, CancellationToken cancellationToken)
     {
         if (Store is not SnapshotStoreBase store)
         {
@@ -120,8 +122,14 @@ public abstract partial class SnapshotStoreContractTests
             return;
         }
 
+        if (synchronousFirst)
+        {
+            store.Dispose();
+        }
+
         await store.DisposeAsync().ConfigureAwait(false);
         await store.DisposeAsync().ConfigureAwait(false);
+        store.Dispose();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ListAsync("p1", cancellationToken)).ConfigureAwait(false);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.SaveAsync(Draft("p1", T0), Bytes("s"), Bytes("w"), cancellationToken)).ConfigureAwait(false);

@@ -23,11 +23,14 @@ namespace Opencode.Sessions.Snapshots;
 /// the stored record with <see cref="SnapshotDraft.ToRecord"/>.
 /// </para>
 /// <para>
-/// <see cref="DisposeAsync"/> is idempotent and thread-safe: the first call runs <see cref="DisposeAsyncCore"/>, later
-/// calls return at once. A store with nothing to release need not override anything.
+/// Disposal follows the .NET pattern for both interfaces, so a dependency-injection container may dispose the store
+/// either way: the first <see cref="DisposeAsync"/> runs <see cref="DisposeAsyncCore"/> then
+/// <see cref="Dispose(bool)"/> with <see langword="false"/>; the first <see cref="Dispose()"/> runs
+/// <see cref="Dispose(bool)"/> with <see langword="true"/>. Later calls of either return at once (thread-safe). A store
+/// with nothing to release need not override anything.
 /// </para>
 /// </remarks>
-public abstract class SnapshotStoreBase : ISnapshotStore, IAsyncDisposable
+public abstract class SnapshotStoreBase : ISnapshotStore, IAsyncDisposable, IDisposable
 {
     private int _disposed;
 
@@ -90,6 +93,19 @@ public abstract class SnapshotStoreBase : ISnapshotStore, IAsyncDisposable
         }
 
         await DisposeAsyncCore().ConfigureAwait(false);
+        Dispose(disposing: false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the store once, synchronously; later calls, and calls from other threads meanwhile, return at once.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
 
@@ -142,9 +158,18 @@ public abstract class SnapshotStoreBase : ISnapshotStore, IAsyncDisposable
     /// <returns>A readable stream the caller disposes; it must stream, not hold the whole blob in memory.</returns>
     protected abstract Task<Stream> OpenBlobCoreAsync(string processId, string blobId, CancellationToken cancellationToken);
 
-    /// <summary>Releases what the store holds (connections, data sources); runs once, on the first <see cref="DisposeAsync"/>.</summary>
+    /// <summary>Releases what the store holds (connections, data sources) asynchronously; runs once, on the first <see cref="DisposeAsync"/>.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Releases what the store holds synchronously (<paramref name="disposing"/> = <see langword="true"/>, from
+    /// <see cref="Dispose()"/>), or what <see cref="DisposeAsyncCore"/> left (<see langword="false"/>, after it).
+    /// </summary>
+    /// <param name="disposing"><see langword="true"/> when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once the store is disposed (for members a derived store adds).</summary>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
