@@ -4,7 +4,8 @@ namespace Opencode.Sessions.Testing;
 
 /// <summary>
 /// An <see cref="ISnapshotStore"/> that keeps everything in memory, for tests. It follows the same contract as the
-/// real stores (validation, ordering, atomic saves, pruning with blobs) and lets a test look inside.
+/// real stores (validation, ordering, atomic saves, pruning with blobs; it passes the store contract kit except the
+/// streaming case) and lets a test look inside.
 /// </summary>
 /// <remarks>Blobs are held as byte arrays, so this store is not meant for large work directories. Thread-safe.</remarks>
 public sealed class InMemorySnapshotStore : SnapshotStoreBase
