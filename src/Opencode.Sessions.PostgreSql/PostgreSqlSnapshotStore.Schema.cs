@@ -1,7 +1,6 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Snapshots;
 using static Opencode.Sessions.PostgreSql.Internal.NpgsqlCommands;
 
@@ -21,7 +20,7 @@ public sealed partial class PostgreSqlSnapshotStore
     /// <remarks>With <see cref="PostgreSqlSnapshotStoreOptions.CreateSchema"/> (the default) the store calls this once, on first use.</remarks>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -116,8 +115,6 @@ public sealed partial class PostgreSqlSnapshotStore
 
     private async Task<List<SnapshotRecord>> QueryRecordsAsync(string sql, string processId, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ObjectDisposedException.ThrowIf(_disposed, this);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         return await GuardAsync("read snapshot records", processId, async () =>
         {

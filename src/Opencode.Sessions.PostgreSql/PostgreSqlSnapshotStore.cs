@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.PostgreSql.Internal;
 using Opencode.Sessions.Snapshots;
 using static Opencode.Sessions.PostgreSql.Internal.NpgsqlCommands;
@@ -43,7 +42,7 @@ namespace Opencode.Sessions.PostgreSql;
 /// var config = new OpencodeTaskConfig { SnapshotStore = new PostgreSqlSnapshotStore(dataSource) };
 /// </code>
 /// </example>
-public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisposable
+public sealed partial class PostgreSqlSnapshotStore : SnapshotStoreBase
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -53,7 +52,6 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
-    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance over a data source the caller owns (and disposes).</summary>
     /// <param name="dataSource">The data source (connection pool) to use.</param>
@@ -104,14 +102,12 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
     public string SnapshotsTable => $"{_options.Schema}.{_sql.SnapshotsName}";
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord> SaveAsync(
+    protected override async Task<SnapshotRecord> SaveCoreAsync(
         SnapshotDraft draft,
         Func<Stream, CancellationToken, Task> writeSessionBlob,
         Func<Stream, CancellationToken, Task> writeWorkdirBlob,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken)
     {
-        SnapshotDraft.ValidateSave(draft, writeSessionBlob, writeWorkdirBlob);
-        ObjectDisposedException.ThrowIf(_disposed, this);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var processId = draft.ProcessId;
         var capturedAt = ToStoredPrecision(draft.CapturedAt);
@@ -147,21 +143,7 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
                         // Past this check the commit is not cancellable: a cancelled save must never be half-known.
                         cancellationToken.ThrowIfCancellationRequested();
                         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                        var record = new SnapshotRecord
-                        {
-                            SnapshotId = draft.SnapshotId,
-                            ProcessId = processId,
-                            CapturedAt = capturedAt,
-                            EndState = draft.EndState,
-                            SessionId = draft.SessionId,
-                            SessionBlobId = FormatBlobId(session.Id),
-                            WorkdirBlobId = FormatBlobId(workdir.Id),
-                            DeliverablesEmitted = [.. draft.DeliverablesEmitted],
-                            SessionBlobEncrypted = draft.SessionBlobEncrypted,
-                            WorkdirBlobEncrypted = draft.WorkdirBlobEncrypted,
-                            SessionBlobLength = session.Length,
-                            WorkdirBlobLength = workdir.Length,
-                        };
+                        var record = draft.ToRecord(FormatBlobId(session.Id), session.Length, FormatBlobId(workdir.Id), workdir.Length) with { CapturedAt = capturedAt };
                         Log.SnapshotSaved(_logger, record.SnapshotId, processId, SnapshotsTable, session.Length, session.Chunks, workdir.Length, workdir.Chunks);
                         return record;
                     }
@@ -177,14 +159,14 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
     }
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord?> LoadLatestAsync(string processId, CancellationToken cancellationToken = default)
+    protected override async Task<SnapshotRecord?> LoadLatestCoreAsync(string processId, CancellationToken cancellationToken)
     {
         var records = await QueryRecordsAsync(_sql.LoadLatest, processId, cancellationToken).ConfigureAwait(false);
         return records.Count == 0 ? null : records[0];
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<SnapshotRecord>> ListAsync(string processId, CancellationToken cancellationToken = default) =>
+    protected override async Task<IReadOnlyList<SnapshotRecord>> ListCoreAsync(string processId, CancellationToken cancellationToken) =>
         await QueryRecordsAsync(_sql.List, processId, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
@@ -192,11 +174,8 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
     /// Records and blobs are deleted in one transaction, under an advisory lock per process id that serialises
     /// concurrent prunes of it. Saves are not blocked: a save that commits meanwhile is simply not counted.
     /// </remarks>
-    public async Task<IReadOnlyList<SnapshotRecord>> PruneAsync(string processId, int keep, CancellationToken cancellationToken = default)
+    protected override async Task<IReadOnlyList<SnapshotRecord>> PruneCoreAsync(string processId, int keep, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentOutOfRangeException.ThrowIfNegative(keep);
-        ObjectDisposedException.ThrowIf(_disposed, this);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var (pruned, deletedBlobs) = await GuardAsync("prune snapshots", processId, async () =>
         {
@@ -252,16 +231,13 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
     /// is disposed; dispose it promptly. It fails with <see cref="SnapshotException"/> if the chunks do not add up to
     /// the blob's recorded length.
     /// </remarks>
-    public async Task<Stream> OpenBlobAsync(string processId, string blobId, CancellationToken cancellationToken = default)
+    protected override async Task<Stream> OpenBlobCoreAsync(string processId, string blobId, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentNullException.ThrowIfNull(blobId);
         if (!Guid.TryParseExact(blobId, "N", out var id) || FormatBlobId(id) != blobId)
         {
             throw new ArgumentException($"'{blobId}' is not a blob id of the PostgreSQL snapshot store (32 lowercase hex digits).", nameof(blobId));
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var stream = await GuardAsync(
             "open a blob",
@@ -280,20 +256,24 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
 
     /// <summary>
     /// Disposes the data source if this store created it from a connection string; a data source passed in is left
-    /// to its owner. Idempotent.
+    /// to its owner. Runs once (<see cref="SnapshotStoreBase.DisposeAsync"/> is idempotent).
     /// </summary>
     /// <returns>A task that completes when the data source is disposed.</returns>
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disposes the data source synchronously if this store created it (see <see cref="DisposeAsyncCore"/>).</summary>
+    /// <param name="disposing"><see langword="true"/> when called from <see cref="SnapshotStoreBase.Dispose()"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsDataSource)
+        {
+            _dataSource.Dispose();
         }
     }
 
@@ -304,16 +284,7 @@ public sealed partial class PostgreSqlSnapshotStore : ISnapshotStore, IAsyncDisp
         var chunks = await ChunkWriteStream.CreateAsync(connection, transaction, _sql, blobId, _options.ChunkSize, cancellationToken).ConfigureAwait(false);
         await using (chunks.ConfigureAwait(false))
         {
-            var sink = new BlobSinkStream(chunks);
-            try
-            {
-                await writer(sink, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                sink.Seal();
-            }
-
+            await BlobSinkStream.WriteAsync(chunks, writer, cancellationToken).ConfigureAwait(false);
             await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, transaction, _sql.InsertBlob,
                 [

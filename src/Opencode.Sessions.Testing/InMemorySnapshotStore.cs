@@ -1,14 +1,14 @@
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Snapshots;
 
 namespace Opencode.Sessions.Testing;
 
 /// <summary>
 /// An <see cref="ISnapshotStore"/> that keeps everything in memory, for tests. It follows the same contract as the
-/// real stores (validation, ordering, atomic saves, pruning with blobs) and lets a test look inside.
+/// real stores (validation, ordering, atomic saves, pruning with blobs; it passes the store contract kit except the
+/// streaming case) and lets a test look inside.
 /// </summary>
 /// <remarks>Blobs are held as byte arrays, so this store is not meant for large work directories. Thread-safe.</remarks>
-public sealed class InMemorySnapshotStore : ISnapshotStore
+public sealed class InMemorySnapshotStore : SnapshotStoreBase
 {
     private readonly object _gate = new();
     private readonly List<SnapshotRecord> _records = [];
@@ -54,13 +54,12 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord> SaveAsync(
+    protected override async Task<SnapshotRecord> SaveCoreAsync(
         SnapshotDraft draft,
         Func<Stream, CancellationToken, Task> writeSessionBlob,
         Func<Stream, CancellationToken, Task> writeWorkdirBlob,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken)
     {
-        SnapshotDraft.ValidateSave(draft, writeSessionBlob, writeWorkdirBlob);
 
         // Nothing becomes visible until both writers succeeded, exactly like a real store's record-last commit.
         var session = await CaptureAsync(writeSessionBlob, cancellationToken).ConfigureAwait(false);
@@ -74,21 +73,7 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
             }
 
             var id = ++_nextId;
-            var record = new SnapshotRecord
-            {
-                SnapshotId = draft.SnapshotId,
-                ProcessId = draft.ProcessId,
-                CapturedAt = draft.CapturedAt.ToUniversalTime(),
-                EndState = draft.EndState,
-                SessionId = draft.SessionId,
-                SessionBlobId = $"session-{id}",
-                WorkdirBlobId = $"workdir-{id}",
-                DeliverablesEmitted = [.. draft.DeliverablesEmitted],
-                SessionBlobEncrypted = draft.SessionBlobEncrypted,
-                WorkdirBlobEncrypted = draft.WorkdirBlobEncrypted,
-                SessionBlobLength = session.Length,
-                WorkdirBlobLength = workdir.Length,
-            };
+            var record = draft.ToRecord($"session-{id}", session.Length, $"workdir-{id}", workdir.Length);
             _blobs[record.SessionBlobId] = session;
             _blobs[record.WorkdirBlobId] = workdir;
             _records.Add(record);
@@ -97,17 +82,8 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord?> LoadLatestAsync(string processId, CancellationToken cancellationToken = default)
+    protected override Task<IReadOnlyList<SnapshotRecord>> ListCoreAsync(string processId, CancellationToken cancellationToken)
     {
-        var records = await ListAsync(processId, cancellationToken).ConfigureAwait(false);
-        return records.Count == 0 ? null : records[0];
-    }
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<SnapshotRecord>> ListAsync(string processId, CancellationToken cancellationToken = default)
-    {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             return Task.FromResult<IReadOnlyList<SnapshotRecord>>(SortedFor(processId));
@@ -115,11 +91,8 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<SnapshotRecord>> PruneAsync(string processId, int keep, CancellationToken cancellationToken = default)
+    protected override Task<IReadOnlyList<SnapshotRecord>> PruneCoreAsync(string processId, int keep, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentOutOfRangeException.ThrowIfNegative(keep);
-        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var pruned = SortedFor(processId).Skip(keep).ToArray();
@@ -135,11 +108,8 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public Task<Stream> OpenBlobAsync(string processId, string blobId, CancellationToken cancellationToken = default)
+    protected override Task<Stream> OpenBlobCoreAsync(string processId, string blobId, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentException.ThrowIfNullOrEmpty(blobId);
-        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var owned = _records.Any(r => r.ProcessId == processId && (r.SessionBlobId == blobId || r.WorkdirBlobId == blobId));
@@ -155,16 +125,7 @@ public sealed class InMemorySnapshotStore : ISnapshotStore
     private static async Task<byte[]> CaptureAsync(Func<Stream, CancellationToken, Task> writer, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        var sink = new BlobSinkStream(buffer);
-        try
-        {
-            await writer(sink, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            sink.Seal();
-        }
-
+        await BlobSinkStream.WriteAsync(buffer, writer, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
     }
 

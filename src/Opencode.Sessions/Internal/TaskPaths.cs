@@ -1,9 +1,7 @@
-using System.Text.RegularExpressions;
-
 namespace Opencode.Sessions.Internal;
 
 /// <summary>Where things live: task directories, the data root and the install cache.</summary>
-internal static partial class TaskPaths
+internal static class TaskPaths
 {
     /// <summary>Environment variable that overrides the local task root.</summary>
     public const string TaskRootVariable = "OPENCODE_SESSIONS_TASK_ROOT";
@@ -17,18 +15,8 @@ internal static partial class TaskPaths
     /// <summary>Environment variable (read on the worker) that overrides the remote task root.</summary>
     public const string RemoteTaskRootVariable = "OPENCODE_SESSIONS_REMOTE_TASK_ROOT";
 
-    private const int MaxProcessIdLength = 200;
-
-    /// <summary>Throws unless <paramref name="processId"/> is safe as one path segment everywhere.</summary>
-    public static void ValidateProcessId(string processId, string paramName)
-    {
-        if (processId.Length == 0 || processId.Length > MaxProcessIdLength || processId is "." or ".." || !SafeSegment().IsMatch(processId))
-        {
-            throw new ArgumentException(
-                $"Process id '{processId}' is unsafe as a file-system path segment: use 1–{MaxProcessIdLength} characters from [A-Za-z0-9._-], and not '.' or '..'.",
-                paramName);
-        }
-    }
+    /// <summary>Throws unless <paramref name="processId"/> is safe as one path segment everywhere (see <see cref="ProcessIds"/>).</summary>
+    public static void ValidateProcessId(string processId, string paramName) => ProcessIds.Validate(processId, paramName);
 
     /// <summary>The data root: <c>$OPENCODE_SESSIONS_DATA_DIR</c>, else <c>$XDG_DATA_HOME/opencode-sessions</c>, else <c>~/.local/share/opencode-sessions</c>.</summary>
     public static string DataRoot() =>
@@ -55,7 +43,4 @@ internal static partial class TaskPaths
         NonEmpty(Environment.GetEnvironmentVariable("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
-    private static partial Regex SafeSegment();
 }

@@ -60,19 +60,9 @@ public sealed partial class FileSystemSnapshotStore
         var file = new FileStream(temporary, PrivateFileSystem.NewFileOptions());
         await using (file.ConfigureAwait(false))
         {
-            var sink = new BlobSinkStream(file);
-            try
-            {
-                await writer(sink, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                sink.Seal();
-            }
-
+            length = await BlobSinkStream.WriteAsync(file, writer, cancellationToken).ConfigureAwait(false);
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
-            length = sink.BytesWritten;
             if (file.Length != length)
             {
                 throw new SnapshotException($"Snapshot blob short write: {length} bytes were written but {temporary} holds {file.Length}.");

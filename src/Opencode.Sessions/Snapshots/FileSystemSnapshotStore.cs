@@ -21,7 +21,7 @@ namespace Opencode.Sessions.Snapshots;
 /// Readers take no lock. Do not put the root on a network file system whose locks are unreliable.
 /// </para>
 /// </remarks>
-public sealed partial class FileSystemSnapshotStore : ISnapshotStore
+public sealed partial class FileSystemSnapshotStore : SnapshotStoreBase
 {
     private const string RecordsDirectoryName = "records";
     private const string BlobsDirectoryName = "blobs";
@@ -52,13 +52,12 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
     public string RootDirectory { get; }
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord> SaveAsync(
+    protected override async Task<SnapshotRecord> SaveCoreAsync(
         SnapshotDraft draft,
         Func<Stream, CancellationToken, Task> writeSessionBlob,
         Func<Stream, CancellationToken, Task> writeWorkdirBlob,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken)
     {
-        SnapshotDraft.ValidateSave(draft, writeSessionBlob, writeWorkdirBlob);
         var processId = draft.ProcessId;
         var (records, blobs) = (RecordsDirectory(processId), BlobsDirectory(processId));
         PrivateFileSystem.CreateDirectory(records);
@@ -67,8 +66,12 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
         var processLock = await AcquireLockAsync(processId, cancellationToken).ConfigureAwait(false);
         await using (processLock.ConfigureAwait(false))
         {
+            if (File.Exists(RecordPath(processId, draft.SnapshotId)))
+            {
+                throw new SnapshotException($"Snapshot {draft.SnapshotId} of process {processId} already exists in {RootDirectory}; every save needs a new SnapshotDraft.SnapshotId.");
+            }
+
             await CollectOrphansAsync(processId, cancellationToken).ConfigureAwait(false);
-            var capturedAt = draft.CapturedAt.ToUniversalTime();
             var sessionBlobId = NewBlobId();
             var workdirBlobId = NewBlobId();
             var written = new List<string>();
@@ -78,21 +81,7 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
                 var workdirLength = await WriteBlobAsync(blobs, workdirBlobId, writeWorkdirBlob, written, cancellationToken).ConfigureAwait(false);
                 PrivateFileSystem.SyncDirectory(blobs); // both blob renames are durable before the record exists
 
-                var record = new SnapshotRecord
-                {
-                    SnapshotId = draft.SnapshotId,
-                    ProcessId = processId,
-                    CapturedAt = capturedAt,
-                    EndState = draft.EndState,
-                    SessionId = draft.SessionId,
-                    SessionBlobId = sessionBlobId,
-                    WorkdirBlobId = workdirBlobId,
-                    DeliverablesEmitted = [.. draft.DeliverablesEmitted],
-                    SessionBlobEncrypted = draft.SessionBlobEncrypted,
-                    WorkdirBlobEncrypted = draft.WorkdirBlobEncrypted,
-                    SessionBlobLength = sessionLength,
-                    WorkdirBlobLength = workdirLength,
-                };
+                var record = draft.ToRecord(sessionBlobId, sessionLength, workdirBlobId, workdirLength);
                 await WriteRecordAsync(records, record, written, cancellationToken).ConfigureAwait(false);
                 Log.SnapshotSaved(_logger, record.SnapshotId, processId, sessionLength, workdirLength);
                 return record;
@@ -115,25 +104,15 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public async Task<SnapshotRecord?> LoadLatestAsync(string processId, CancellationToken cancellationToken = default)
+    protected override async Task<IReadOnlyList<SnapshotRecord>> ListCoreAsync(string processId, CancellationToken cancellationToken)
     {
-        var records = await ListAsync(processId, cancellationToken).ConfigureAwait(false);
-        return records.Count == 0 ? null : records[0];
-    }
-
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<SnapshotRecord>> ListAsync(string processId, CancellationToken cancellationToken = default)
-    {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
         var (records, _) = await ReadRecordsAsync(processId, cancellationToken).ConfigureAwait(false);
         return records;
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<SnapshotRecord>> PruneAsync(string processId, int keep, CancellationToken cancellationToken = default)
+    protected override async Task<IReadOnlyList<SnapshotRecord>> PruneCoreAsync(string processId, int keep, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentOutOfRangeException.ThrowIfNegative(keep);
         if (!Directory.Exists(ProcessDirectory(processId)))
         {
             return [];
@@ -168,16 +147,13 @@ public sealed partial class FileSystemSnapshotStore : ISnapshotStore
     }
 
     /// <inheritdoc/>
-    public Task<Stream> OpenBlobAsync(string processId, string blobId, CancellationToken cancellationToken = default)
+    protected override Task<Stream> OpenBlobCoreAsync(string processId, string blobId, CancellationToken cancellationToken)
     {
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
-        ArgumentNullException.ThrowIfNull(blobId);
         if (!SnapshotRecordDocument.BlobIdPattern().IsMatch(blobId))
         {
             throw new ArgumentException($"'{blobId}' is not a blob id of the file-system snapshot store (32 lowercase hex digits).", nameof(blobId));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
         var path = BlobPath(processId, blobId);
         try
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Snapshots;
 
@@ -44,11 +43,21 @@ public sealed partial record SnapshotDraft
     public static string NewSnapshotId(DateTimeOffset capturedAt) =>
         $"{capturedAt.UtcDateTime:yyyyMMdd'T'HHmmssfffffff}Z-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
 
-    /// <summary>Throws when the draft cannot be stored (shared by every store in this repository).</summary>
-    internal void Validate()
+    /// <summary>Returns whether <paramref name="snapshotId"/> is a valid snapshot id (the rules of <see cref="SnapshotId"/>).</summary>
+    /// <param name="snapshotId">The id to check; <see langword="null"/> is not valid.</param>
+    /// <returns><see langword="true"/> when every store accepts the id (safe as a file name, a SQL value and a log field).</returns>
+    public static bool IsValidSnapshotId(string? snapshotId) => snapshotId is not null && SnapshotIdPattern().IsMatch(snapshotId);
+
+    /// <summary>
+    /// Throws when the draft cannot be stored: an invalid process id (<see cref="ProcessIds"/>), snapshot id
+    /// (<see cref="IsValidSnapshotId"/>) or session id (1–200 characters, no control characters), an undefined end
+    /// state, or no deliverables list. <see cref="SnapshotStoreBase"/> calls it before every save.
+    /// </summary>
+    /// <exception cref="ArgumentException">A field is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
     {
-        TaskPaths.ValidateProcessId(ProcessId, nameof(ProcessId));
-        if (SnapshotId is null || !SnapshotIdPattern().IsMatch(SnapshotId))
+        ProcessIds.Validate(ProcessId, nameof(ProcessId));
+        if (!IsValidSnapshotId(SnapshotId))
         {
             throw new ArgumentException("The snapshot id must be 1–128 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit; create one with SnapshotDraft.NewSnapshotId.", nameof(SnapshotId));
         }
@@ -66,13 +75,38 @@ public sealed partial record SnapshotDraft
         ArgumentNullException.ThrowIfNull(DeliverablesEmitted, nameof(DeliverablesEmitted));
     }
 
-    /// <summary>The argument checks of <see cref="ISnapshotStore.SaveAsync"/>, shared by the stores in this repository.</summary>
-    internal static void ValidateSave(SnapshotDraft draft, Func<Stream, CancellationToken, Task> writeSessionBlob, Func<Stream, CancellationToken, Task> writeWorkdirBlob)
+    /// <summary>
+    /// Creates the record a store returns once this draft's blobs are stored: the draft's fields (the capture time in
+    /// UTC, the deliverables copied) plus the ids and lengths of the two blobs.
+    /// </summary>
+    /// <param name="sessionBlobId">The store's id of the session blob.</param>
+    /// <param name="sessionBlobLength">The stored length of the session blob in bytes.</param>
+    /// <param name="workdirBlobId">The store's id of the workdir blob.</param>
+    /// <param name="workdirBlobLength">The stored length of the workdir blob in bytes.</param>
+    /// <returns>The record; a store that keeps the capture time at a coarser precision sets <see cref="SnapshotRecord.CapturedAt"/> with <c>with</c>.</returns>
+    /// <exception cref="ArgumentException">A blob id is null or empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A length is negative.</exception>
+    public SnapshotRecord ToRecord(string sessionBlobId, long sessionBlobLength, string workdirBlobId, long workdirBlobLength)
     {
-        ArgumentNullException.ThrowIfNull(draft);
-        ArgumentNullException.ThrowIfNull(writeSessionBlob);
-        ArgumentNullException.ThrowIfNull(writeWorkdirBlob);
-        draft.Validate();
+        ArgumentException.ThrowIfNullOrEmpty(sessionBlobId);
+        ArgumentException.ThrowIfNullOrEmpty(workdirBlobId);
+        ArgumentOutOfRangeException.ThrowIfNegative(sessionBlobLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(workdirBlobLength);
+        return new SnapshotRecord
+        {
+            SnapshotId = SnapshotId,
+            ProcessId = ProcessId,
+            CapturedAt = CapturedAt.ToUniversalTime(),
+            EndState = EndState,
+            SessionId = SessionId,
+            SessionBlobId = sessionBlobId,
+            WorkdirBlobId = workdirBlobId,
+            DeliverablesEmitted = [.. DeliverablesEmitted],
+            SessionBlobEncrypted = SessionBlobEncrypted,
+            WorkdirBlobEncrypted = WorkdirBlobEncrypted,
+            SessionBlobLength = sessionBlobLength,
+            WorkdirBlobLength = workdirBlobLength,
+        };
     }
 
     /// <summary>The snapshot ids every store accepts (safe as a file name, a SQL value and a log field).</summary>

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Testing.Contracts;
 
 namespace Opencode.Sessions.Tests.Snapshots;
 
@@ -13,19 +14,34 @@ public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
     private TempDirectory _temp = null!;
     private FileSystemSnapshotStore _store = null!;
 
-    protected override ISnapshotStore Store => _store;
-
     private string Root => _temp.Combine("snapshots");
 
-    [SetUp]
-    public void SetUp()
+    protected override Task<ISnapshotStore> CreateStoreAsync(CancellationToken cancellationToken)
     {
         _temp = new TempDirectory();
         _store = new FileSystemSnapshotStore(new FileSystemSnapshotStoreOptions { RootDirectory = Root });
+        return Task.FromResult<ISnapshotStore>(_store);
     }
 
-    [TearDown]
-    public void TearDown() => _temp.Dispose();
+    protected override async ValueTask DisposeStoreAsync(ISnapshotStore store)
+    {
+        await base.DisposeStoreAsync(store);
+        _temp.Dispose();
+    }
+
+    protected override Task<bool> BlobExistsAsync(string processId, string blobId, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(Path.Combine(Root, processId, "blobs", blobId)));
+
+    protected override Task<long?> CountStoredBlobsAsync(string processId, CancellationToken cancellationToken) =>
+        Task.FromResult<long?>(Directory.Exists(Path.Combine(Root, processId, "blobs")) ? BlobFiles(processId).Length : 0);
+
+    protected override async Task<string?> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
+    {
+        // What a save that crashed after renaming its blobs into place, before its record, leaves behind.
+        var blobId = Guid.NewGuid().ToString("N");
+        await File.WriteAllTextAsync(Path.Combine(PrepareDirectory(processId, "blobs"), blobId), "orphan", cancellationToken);
+        return blobId;
+    }
 
     [Test]
     public void RootDirectory_NotConfigured_IsSnapshotsUnderDataRoot()
@@ -87,18 +103,6 @@ public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
 
     [Test]
     [CancelAfter(10_000)]
-    public async Task PruneAsync_OrphanedBlobs_AreCollected(CancellationToken cancellationToken)
-    {
-        var kept = await SaveAsync("p1", T0, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(Root, "p1", "blobs", "fedcba9876543210fedcba9876543210"), "orphan", cancellationToken);
-
-        await _store.PruneAsync("p1", 5, cancellationToken);
-
-        Assert.That(BlobFiles("p1"), Is.EquivalentTo(new[] { kept.SessionBlobId, kept.WorkdirBlobId }));
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
     public async Task SaveAsync_WriterFails_RemovesItsPartialBlobs(CancellationToken cancellationToken)
     {
         await Assert.ThrowsAsync<IOException>(() => _store.SaveAsync(Draft("p1", T0), Bytes("session"), (_, _) => throw new IOException("disk gone"), cancellationToken));
@@ -126,17 +130,6 @@ public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
     public async Task OpenBlobAsync_MalformedBlobId_ThrowsArgumentException(string blobId, CancellationToken cancellationToken)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _store.OpenBlobAsync("p1", blobId, cancellationToken));
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task SaveAsync_WriterKeepsTheSink_LaterWritesAreRefused(CancellationToken cancellationToken)
-    {
-        Stream? kept = null;
-        var record = await _store.SaveAsync(Draft("p1", T0), (sink, token) => { kept = sink; return sink.WriteAsync("ok"u8.ToArray(), token).AsTask(); }, Bytes("w"), cancellationToken);
-
-        Assert.Throws<ObjectDisposedException>(() => kept!.Write("late"u8));
-        Assert.That(await ReadBlobAsync("p1", record.SessionBlobId, cancellationToken), Is.EqualTo("ok"));
     }
 
     [Test]

@@ -1,6 +1,6 @@
 using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Testing;
-using Opencode.Sessions.Tests.Snapshots;
+using Opencode.Sessions.Testing.Contracts;
 
 namespace Opencode.Sessions.Tests.Testing;
 
@@ -8,10 +8,18 @@ public sealed class InMemorySnapshotStoreTests : SnapshotStoreContractTests
 {
     private InMemorySnapshotStore _store = null!;
 
-    protected override ISnapshotStore Store => _store;
+    /// <summary>The in-memory store holds blobs as byte arrays by design: the streaming case does not apply.</summary>
+    protected override long? LargeBlobSize => null;
 
-    [SetUp]
-    public async Task SetUp() => _store = new InMemorySnapshotStore();
+    protected override Task<ISnapshotStore> CreateStoreAsync(CancellationToken cancellationToken)
+    {
+        _store = new InMemorySnapshotStore();
+        return Task.FromResult<ISnapshotStore>(_store);
+    }
+
+    /// <summary>Every blob in the store (the kit's cases that count use one process id at a time).</summary>
+    protected override Task<long?> CountStoredBlobsAsync(string processId, CancellationToken cancellationToken) =>
+        Task.FromResult<long?>(_store.Records.Any(r => r.ProcessId != processId) ? null : _store.BlobCount);
 
     [Test]
     [CancelAfter(10_000)]
