@@ -54,35 +54,4 @@ public abstract partial class SnapshotStoreContractTests
         Assert.That(await ReadBlobAsync("p2", other.SessionBlobId, cancellationToken).ConfigureAwait(false), Is.EqualTo("session"));
         await AssertNoStrayBlobsAsync("p1", cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// A blob no record refers to (left by a save that crashed before its record) is deleted by the next prune; blobs of
-    /// live records stay. Needs <see cref="CreateOrphanBlobAsync"/>.
-    /// </summary>
-    /// <param name="cancellationToken">Cancelled when the test times out.</param>
-    /// <returns>A task that completes with the test.</returns>
-    [Test]
-    [CancelAfter(60_000)]
-    public async Task PruneAsync_OrphanedBlob_IsCollected(CancellationToken cancellationToken)
-    {
-        // Arrange
-        var kept = await SaveAsync("p1", T0, cancellationToken).ConfigureAwait(false);
-        var orphan = await CreateOrphanBlobAsync("p1", cancellationToken).ConfigureAwait(false);
-        if (orphan is null)
-        {
-            Assert.Ignore("The store has no orphaned blobs (CreateOrphanBlobAsync is not overridden).");
-        }
-
-        Assert.That(await BlobExistsAsync("p1", orphan, cancellationToken).ConfigureAwait(false), Is.True, "the planted orphan must be visible to BlobExistsAsync");
-
-        // Act
-        var pruned = await Store.PruneAsync("p1", 5, cancellationToken).ConfigureAwait(false);
-
-        // Assert
-        Assert.That(pruned, Is.Empty);
-        Assert.That(await BlobExistsAsync("p1", orphan, cancellationToken).ConfigureAwait(false), Is.False, "the orphan is collected");
-        Assert.That(await BlobExistsAsync("p1", kept.SessionBlobId, cancellationToken).ConfigureAwait(false), Is.True);
-        Assert.That(await ReadBlobAsync("p1", kept.WorkdirBlobId, cancellationToken).ConfigureAwait(false), Is.EqualTo("workdir"));
-        await AssertNoStrayBlobsAsync("p1", cancellationToken).ConfigureAwait(false);
-    }
 }

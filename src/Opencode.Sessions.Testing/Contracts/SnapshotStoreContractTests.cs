@@ -13,7 +13,7 @@ namespace Opencode.Sessions.Testing.Contracts;
 /// It checks: a save round-trips the record and both blobs byte for byte (also encrypted ones); a writer that throws
 /// or a cancelled save leaves no visible snapshot; records list newest first and per process; concurrent saves of the
 /// same and of different process ids lose and tear nothing, also while prunes run; a prune keeps the newest, deletes
-/// the others' blobs and collects orphaned blobs; a large blob is streamed both ways, never buffered; invalid ids and
+/// the others' blobs; invalid ids and
 /// arguments are refused with <see cref="ArgumentException"/>; a second save of a snapshot id fails with
 /// <see cref="SnapshotException"/>.
 /// </para>
@@ -21,9 +21,9 @@ namespace Opencode.Sessions.Testing.Contracts;
 /// Each test gets a new store: <see cref="CreateStoreAsync"/> runs in this fixture's <c>[SetUp]</c>, before the
 /// derived fixture's own <c>[SetUp]</c> methods, so prepare whatever the store needs (a directory, a schema) inside
 /// it. <see cref="DisposeStoreAsync"/> runs in the <c>[TearDown]</c>. The optional hooks
-/// (<see cref="BlobExistsAsync"/>, <see cref="CountStoredBlobsAsync"/>, <see cref="CreateOrphanBlobAsync"/>,
-/// <see cref="LargeBlobSize"/>) let the kit look beneath the interface; a case whose hook a store does not provide is
-/// reported as ignored, not passed.
+/// (<see cref="BlobExistsAsync"/>, <see cref="CountStoredBlobsAsync"/>) let the kit look beneath the interface. A store
+/// that keeps its blobs outside the process (files, a database) derives from
+/// <see cref="DurableSnapshotStoreContractTests"/> instead, which adds streaming and orphan collection.
 /// </para>
 /// </remarks>
 /// <example>
@@ -48,12 +48,6 @@ public abstract partial class SnapshotStoreContractTests
 
     /// <summary>Gets the store under test (created for each test by <see cref="CreateStoreAsync"/>).</summary>
     protected ISnapshotStore Store => _store ?? throw new InvalidOperationException("The store is created in the kit's [SetUp]; it is not available before.");
-
-    /// <summary>
-    /// Gets the size of the blob the streaming case saves and reads back (default 64 MiB), or <see langword="null"/>
-    /// for a store that holds blobs in memory by design (the case is then ignored).
-    /// </summary>
-    protected virtual long? LargeBlobSize => 64 * MiB;
 
     /// <summary>Creates the kit's store for one test, with empty storage.</summary>
     /// <returns>A task that completes when the set-up is done.</returns>
@@ -128,16 +122,6 @@ public abstract partial class SnapshotStoreContractTests
     /// <returns>The number of stored blobs, or <see langword="null"/>.</returns>
     protected virtual Task<long?> CountStoredBlobsAsync(string processId, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 
-    /// <summary>
-    /// Plants a blob no record refers to, as a save that crashed between its blobs and its record leaves behind, and
-    /// returns its id; or returns <see langword="null"/> when the store has no such state (the default; the orphan case
-    /// is then ignored).
-    /// </summary>
-    /// <param name="processId">The process id the orphan belongs to.</param>
-    /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>The orphan's blob id, or <see langword="null"/>.</returns>
-    protected virtual Task<string?> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
-
     /// <summary>Creates a valid draft with a new snapshot id and session id <c>ses_1</c>.</summary>
     /// <param name="processId">The process id.</param>
     /// <param name="capturedAt">The capture time.</param>
@@ -207,7 +191,7 @@ public abstract partial class SnapshotStoreContractTests
         Encoding.UTF8.GetString(await ReadBlobBytesAsync(processId, blobId, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Asserts, when <see cref="CountStoredBlobsAsync"/> can tell, that the process holds exactly two blobs per record.</summary>
-    private async Task AssertNoStrayBlobsAsync(string processId, CancellationToken cancellationToken)
+    private protected async Task AssertNoStrayBlobsAsync(string processId, CancellationToken cancellationToken)
     {
         var stored = await CountStoredBlobsAsync(processId, cancellationToken).ConfigureAwait(false);
         if (stored is not null)

@@ -9,7 +9,7 @@ namespace Opencode.Sessions.ExtensionTests.Stores;
 /// and the NUnit adapter skips assemblies that do not.
 /// </remarks>
 [TestFixture]
-public sealed class DirectorySnapshotStoreContractTests : SnapshotStoreContractTests
+public sealed class DirectorySnapshotStoreContractTests : DurableSnapshotStoreContractTests
 {
     private string _root = null!;
     private DirectorySnapshotStore _store = null!;
@@ -39,7 +39,7 @@ public sealed class DirectorySnapshotStoreContractTests : SnapshotStoreContractT
         return Task.FromResult<long?>(Directory.Exists(directory) ? Directory.GetFiles(directory, "*.blob").Length : 0);
     }
 
-    protected override async Task<string?> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
+    protected override async Task<string> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
     {
         var blobId = Guid.NewGuid().ToString("N");
         Directory.CreateDirectory(Path.Combine(_root, processId));

@@ -11,7 +11,7 @@ namespace Opencode.Sessions.IntegrationTests.PostgreSql;
 /// fixture, one schema per test. The kit's store uses the default chunk size (1 MiB); the specific tests use
 /// <c>_store</c>, with 1 KiB chunks, on the same schema.
 /// </summary>
-public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContractTests
+public sealed partial class PostgreSqlSnapshotStoreTests : DurableSnapshotStoreContractTests
 {
     private const int SmallChunk = PostgreSqlSnapshotStoreOptions.MinChunkSize;
     private static int _schemaCounter;
@@ -48,7 +48,7 @@ public sealed partial class PostgreSqlSnapshotStoreTests : SnapshotStoreContract
     protected override async Task<long?> CountStoredBlobsAsync(string processId, CancellationToken cancellationToken) =>
         await _database.ScalarAsync<long>($"SELECT count(*) FROM {Table("snapshot_blobs")} WHERE process_id = '{processId}'", cancellationToken);
 
-    protected override async Task<string?> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
+    protected override async Task<string> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
     {
         // A blob header and chunk without a record: what a save outside a transaction would leave (this store's saves cannot).
         var blobId = Guid.NewGuid();

@@ -8,7 +8,7 @@ using Opencode.Sessions.Testing.Contracts;
 namespace Opencode.Sessions.Tests.Snapshots;
 
 [UnsupportedOSPlatform("windows")]
-public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
+public sealed class FileSystemSnapshotStoreTests : DurableSnapshotStoreContractTests
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private TempDirectory _temp = null!;
@@ -35,7 +35,7 @@ public sealed class FileSystemSnapshotStoreTests : SnapshotStoreContractTests
     protected override Task<long?> CountStoredBlobsAsync(string processId, CancellationToken cancellationToken) =>
         Task.FromResult<long?>(Directory.Exists(Path.Combine(Root, processId, "blobs")) ? BlobFiles(processId).Length : 0);
 
-    protected override async Task<string?> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
+    protected override async Task<string> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken)
     {
         // What a save that crashed after renaming its blobs into place, before its record, leaves behind.
         var blobId = Guid.NewGuid().ToString("N");

@@ -8,9 +8,6 @@ public sealed class InMemorySnapshotStoreTests : SnapshotStoreContractTests
 {
     private InMemorySnapshotStore _store = null!;
 
-    /// <summary>The in-memory store holds blobs as byte arrays by design: the streaming case does not apply.</summary>
-    protected override long? LargeBlobSize => null;
-
     protected override Task<ISnapshotStore> CreateStoreAsync(CancellationToken cancellationToken)
     {
         _store = new InMemorySnapshotStore();

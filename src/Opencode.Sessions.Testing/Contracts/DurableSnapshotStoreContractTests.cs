@@ -2,10 +2,29 @@ using NUnit.Framework;
 
 namespace Opencode.Sessions.Testing.Contracts;
 
-/// <content>Streaming: a blob larger than memory should hold is never buffered, on save or on read.</content>
-public abstract partial class SnapshotStoreContractTests
+/// <summary>
+/// The contract of a store that keeps its blobs outside the process (files, a database, an object store): everything
+/// <see cref="SnapshotStoreContractTests"/> checks, plus streaming (a blob larger than memory should hold is never
+/// buffered, on save or on read) and orphan collection (a blob left by a save that crashed before its record is
+/// deleted by the next prune). Derive from it, implement <see cref="SnapshotStoreContractTests.CreateStoreAsync"/> and
+/// <see cref="CreateOrphanBlobAsync"/>.
+/// </summary>
+public abstract class DurableSnapshotStoreContractTests : SnapshotStoreContractTests
 {
     private const int StreamingPiece = 64 * 1024;
+
+    /// <summary>Gets the size of the blob the streaming case saves and reads back (default 64 MiB).</summary>
+    protected virtual long LargeBlobSize => 64 * MiB;
+
+    /// <summary>
+    /// Plants a blob no record refers to, as a save that crashed between its blobs and its record leaves behind, and
+    /// returns its id.
+    /// </summary>
+    /// <param name="processId">The process id the orphan belongs to.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The orphan's blob id.</returns>
+    protected abstract Task<string> CreateOrphanBlobAsync(string processId, CancellationToken cancellationToken);
+
 
     /// <summary>
     /// A <see cref="LargeBlobSize"/> blob, produced and checked 64 KiB at a time, is saved and read back while the
@@ -18,13 +37,7 @@ public abstract partial class SnapshotStoreContractTests
     public async Task SaveAndOpenBlobAsync_LargeBlob_StreamedWithoutBuffering(CancellationToken cancellationToken)
     {
         // Arrange
-        if (LargeBlobSize is not { } size)
-        {
-            Assert.Ignore("The store holds blobs in memory by design (LargeBlobSize is null).");
-            return;
-        }
-
-        var pieces = (int)(size / StreamingPiece);
+        var pieces = (int)(LargeBlobSize / StreamingPiece);
         var blobSize = (long)pieces * StreamingPiece;
 
         // Act 1: save.
@@ -75,4 +88,30 @@ public abstract partial class SnapshotStoreContractTests
 
     /// <summary>Piece <paramref name="piece"/> of the large blob: pseudo-random bytes seeded by its index.</summary>
     private static void FillPiece(byte[] buffer, int piece) => new Random(piece).NextBytes(buffer);
+
+    /// <summary>
+    /// A blob no record refers to (left by a save that crashed before its record) is deleted by the next prune; blobs of
+    /// live records stay.
+    /// </summary>
+    /// <param name="cancellationToken">Cancelled when the test times out.</param>
+    /// <returns>A task that completes with the test.</returns>
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task PruneAsync_OrphanedBlob_IsCollected(CancellationToken cancellationToken)
+    {
+        // Arrange
+        var kept = await SaveAsync("p1", T0, cancellationToken).ConfigureAwait(false);
+        var orphan = await CreateOrphanBlobAsync("p1", cancellationToken).ConfigureAwait(false);
+        Assert.That(await BlobExistsAsync("p1", orphan, cancellationToken).ConfigureAwait(false), Is.True, "the planted orphan must be visible to BlobExistsAsync");
+
+        // Act
+        var pruned = await Store.PruneAsync("p1", 5, cancellationToken).ConfigureAwait(false);
+
+        // Assert
+        Assert.That(pruned, Is.Empty);
+        Assert.That(await BlobExistsAsync("p1", orphan, cancellationToken).ConfigureAwait(false), Is.False, "the orphan is collected");
+        Assert.That(await BlobExistsAsync("p1", kept.SessionBlobId, cancellationToken).ConfigureAwait(false), Is.True);
+        Assert.That(await ReadBlobAsync("p1", kept.WorkdirBlobId, cancellationToken).ConfigureAwait(false), Is.EqualTo("workdir"));
+        await AssertNoStrayBlobsAsync("p1", cancellationToken).ConfigureAwait(false);
+    }
 }
