@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Opencode.Sessions.Internal;
 
+using Opencode.Sessions.Snapshots;
+
 namespace Opencode.Sessions.Tests.Internal;
 
 public sealed class StreamPipeTests

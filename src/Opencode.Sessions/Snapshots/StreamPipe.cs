@@ -2,7 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.ExceptionServices;
 
-namespace Opencode.Sessions.Internal;
+using Opencode.Sessions.Internal;
+
+namespace Opencode.Sessions.Snapshots;
 
 /// <summary>
 /// Connects a push-style producer (writes into a stream) to a pull-style consumer (reads from a stream) through a
