@@ -95,19 +95,20 @@ public sealed class LayeringTests
     [Test]
     public void DependencyMatching_IsByNamespaceSegments_NotByTextPrefix()
     {
-        // The rules above forbid "Opencode.Sessions.Opencode" (the client) for some layers whose types use the root's
-        // OpencodeSessionsException; that must not count as a dependency on the client. And a real dependency must be
-        // found: the task runner uses the SSH host.
-        var onClientPrefix = Types.InAssembly(Core).That().HaveNameStartingWith("OpencodeSessionsException")
-            .And().ResideInNamespaceMatching(@"^Opencode\.Sessions$")
-            .Should().NotHaveDependencyOn(Client).GetResult();
+        // The rules forbid "Opencode.Sessions.Opencode" (the client) for layers whose exceptions derive from the root's
+        // OpencodeSessionsException, whose full name starts with that text. A textual prefix match would report them all.
+        var exception = Types.InAssembly(Core).That().HaveName("UnsafeArchiveEntryException");
+        var onRootException = exception.ShouldNot().HaveDependencyOn(Root + ".OpencodeSessionsException").GetResult();
+        var onClient = Types.InAssembly(Core).That().HaveName("UnsafeArchiveEntryException")
+            .ShouldNot().HaveDependencyOn(Client).GetResult();
         var runnerOnHosting = Types.InAssembly(Core).That().HaveName("TaskRunner")
-            .Should().NotHaveDependencyOn(Hosting).GetResult();
+            .ShouldNot().HaveDependencyOn(Hosting).GetResult();
 
         Assert.Multiple(() =>
         {
-            Assert.That(onClientPrefix.IsSuccessful, Is.True, "Opencode.Sessions.OpencodeSessionsException was matched by 'Opencode.Sessions.Opencode'");
-            Assert.That(runnerOnHosting.IsSuccessful, Is.False, "TaskRunner's dependency on Opencode.Sessions.Hosting was not found");
+            Assert.That(onRootException.IsSuccessful, Is.False, "UnsafeArchiveEntryException's base class was not found as a dependency");
+            Assert.That(onClient.IsSuccessful, Is.True, "Opencode.Sessions.OpencodeSessionsException was matched by 'Opencode.Sessions.Opencode'");
+            Assert.That(runnerOnHosting.IsSuccessful, Is.False, "TaskRunner's dependency on Opencode.Sessions.Hosting (IHost) was not found");
         });
     }
 
