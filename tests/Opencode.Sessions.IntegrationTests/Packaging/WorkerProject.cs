@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Security;
+
+namespace Opencode.Sessions.IntegrationTests.Packaging;
+
+/// <summary>
+/// A throw-away .NET Worker project (Microsoft.NET.Sdk.Worker, net10.0, implicit usings on, so
+/// <c>Microsoft.Extensions.Hosting</c> is in scope everywhere) that references the repository's packages by absolute
+/// <c>ProjectReference</c> and is built with <c>dotnet build</c>. It lives in a temp directory, shielded from the
+/// repository's Directory.Build.props, and is deleted on dispose.
+/// </summary>
+internal sealed class WorkerProject : IDisposable
+{
+    private static readonly string[] ReferencedProjects =
+    [
+        "src/Opencode.Sessions/Opencode.Sessions.csproj",
+        "src/Opencode.Sessions.PostgreSql/Opencode.Sessions.PostgreSql.csproj",
+        "src/Opencode.Sessions.Testing/Opencode.Sessions.Testing.csproj",
+    ];
+
+    public WorkerProject(string repositoryRoot)
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("ocs-worker-").FullName;
+        var references = string.Join(
+            "\n",
+            ReferencedProjects.Select(p => $"    <ProjectReference Include=\"{SecurityElement.Escape(Path.Combine(repositoryRoot, p))}\" />"));
+        Write("Directory.Build.props", "<Project />\n"); // nothing from above the temp directory applies
+        Write("Directory.Build.targets", "<Project />\n");
+        File.Copy(Path.Combine(repositoryRoot, "nuget.config"), Path.Combine(Directory, "nuget.config"));
+        Write("EmbedderWorker.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk.Worker">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <!-- CS1998: a wrapped example without await; the wrapper, not the example, makes it a method. -->
+                <NoWarn>$(NoWarn);CS1998</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Microsoft.Extensions.Hosting" Version="10.0.14" />
+              </ItemGroup>
+              <ItemGroup>
+            {references}
+              </ItemGroup>
+            </Project>
+            """);
+        Write("Program.cs", """
+            IHost host = Host.CreateApplicationBuilder(args).Build();
+            host.Run();
+            """);
+    }
+
+    /// <summary>Gets the project's directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Writes a source (or any) file of the project.</summary>
+    public void Write(string relativePath, string content) =>
+        File.WriteAllText(Path.Combine(Directory, relativePath), content);
+
+    /// <summary>Runs <c>dotnet build -c Release -v:q -nologo</c> and returns its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> BuildAsync(CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "build", "-c", "Release", "-v:q", "-nologo", "--disable-build-servers", "-clp:NoSummary" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        // The test host's MSBuild variables would point the child build at the test run's own MSBuild state.
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+
+        using var process = Process.Start(info)!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
