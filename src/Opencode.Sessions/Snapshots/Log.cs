@@ -29,18 +29,6 @@ internal static partial class Log
         Message = "Waiting for the snapshot lock of process {ProcessId} ({LockPath}), held by another save or prune")]
     public static partial void WaitingForLock(ILogger logger, string processId, string lockPath);
 
-    [LoggerMessage(EventId = 1206, EventName = "ArchiveEntrySkipped", Level = LogLevel.Warning,
-        Message = "Left {RelativePath} out of the workdir snapshot: {Reason}")]
-    public static partial void ArchiveEntrySkipped(ILogger logger, string relativePath, string reason);
-
-    [LoggerMessage(EventId = 1207, EventName = "ArchiveWritten", Level = LogLevel.Debug,
-        Message = "Archived {Entries} entries ({FileBytes} bytes of file data) of {Workdir}")]
-    public static partial void ArchiveWritten(ILogger logger, int entries, long fileBytes, string workdir);
-
-    [LoggerMessage(EventId = 1208, EventName = "ArchiveExtracted", Level = LogLevel.Debug,
-        Message = "Extracted {Entries} entries into {Workdir}")]
-    public static partial void ArchiveExtracted(ILogger logger, int entries, string workdir);
-
     [LoggerMessage(EventId = 1209, EventName = "CleanupFailed", Level = LogLevel.Warning,
         Message = "Could not delete snapshot file {Path}; it will be collected by a later save or prune")]
     public static partial void CleanupFailed(ILogger logger, string path, Exception exception);

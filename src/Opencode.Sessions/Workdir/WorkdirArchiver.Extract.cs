@@ -3,7 +3,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Internal;
-using SnapshotLog = Opencode.Sessions.Snapshots.Log;
 
 namespace Opencode.Sessions.Workdir;
 
@@ -54,7 +53,7 @@ internal static partial class WorkdirArchiver
                 }
 
                 await DrainAsync(gzip, cancellationToken).ConfigureAwait(false);
-                SnapshotLog.ArchiveExtracted(logger, count, root);
+                Log.ArchiveExtracted(logger, count, root);
             }
         }
     }

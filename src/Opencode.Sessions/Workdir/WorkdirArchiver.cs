@@ -2,7 +2,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Internal;
-using SnapshotLog = Opencode.Sessions.Snapshots.Log;
 
 namespace Opencode.Sessions.Workdir;
 
@@ -80,7 +79,7 @@ internal static partial class WorkdirArchiver
                                 entries += await WriteSymlinkAsync(tar, linkCheck, root, full, relative, logger, cancellationToken).ConfigureAwait(false) ? 1 : 0;
                                 break;
                             case UnixFileKind.Special:
-                                SnapshotLog.ArchiveEntrySkipped(logger, relative, "sockets, FIFOs and device files are not archived");
+                                Log.ArchiveEntrySkipped(logger, relative, "sockets, FIFOs and device files are not archived");
                                 break;
                         }
                     }
@@ -93,7 +92,7 @@ internal static partial class WorkdirArchiver
             }
         }
 
-        SnapshotLog.ArchiveWritten(logger, entries, bytes, root);
+        Log.ArchiveWritten(logger, entries, bytes, root);
     }
 
     /// <summary>Mode bits worth restoring: permissions only, and never less than owner read/write (owner rwx for directories).</summary>
@@ -172,7 +171,7 @@ internal static partial class WorkdirArchiver
         }
         catch (UnsafeArchiveEntryException ex)
         {
-            SnapshotLog.ArchiveEntrySkipped(logger, relative, ex.Reason + " (a restore would refuse it)");
+            Log.ArchiveEntrySkipped(logger, relative, ex.Reason + " (a restore would refuse it)");
             return false;
         }
 
