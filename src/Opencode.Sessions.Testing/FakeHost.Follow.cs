@@ -20,7 +20,7 @@ public sealed partial class FakeHost
     /// ends normally after <see cref="EndFollowing"/> (once the complete lines are delivered) or when the host is
     /// disposed, and with <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
     /// </remarks>
-    public async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         await EnterAsync(nameof(FollowFileAsync), normalized, cancellationToken).ConfigureAwait(false);
@@ -36,7 +36,7 @@ public sealed partial class FakeHost
             lock (_gate)
             {
                 changed = _changed.Task;
-                ended = _disposed || _endedFollows.Contains(normalized);
+                ended = IsDisposed || _endedFollows.Contains(normalized);
                 if (_files.TryGetValue(normalized, out var file))
                 {
                     if (!ReferenceEquals(file, followed) || file.Content.Length < offset)

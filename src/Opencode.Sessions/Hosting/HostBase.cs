@@ -61,7 +61,7 @@ public abstract class HostBase : IHost
 
     /// <summary>
     /// Connects once: the first call runs <see cref="ConnectCoreAsync"/>; concurrent callers wait for it; later calls
-    /// return at once (after <see cref="VerifyConnection"/>). A failed or cancelled connect leaves the host unconnected,
+    /// return after <see cref="VerifyConnectionAsync"/>. A failed or cancelled connect leaves the host unconnected,
     /// so it can be retried.
     /// </summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
@@ -74,15 +74,15 @@ public abstract class HostBase : IHost
         try
         {
             ThrowIfDisposed();
-            if (_connected)
-            {
-                VerifyConnection();
-                return;
-            }
-
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisposalToken);
             try
             {
+                if (_connected)
+                {
+                    await VerifyConnectionAsync(linked.Token).ConfigureAwait(false);
+                    return;
+                }
+
                 await ConnectCoreAsync(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && DisposalToken.IsCancellationRequested)
@@ -234,9 +234,9 @@ public abstract class HostBase : IHost
     protected virtual Task ConnectCoreAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Called by <see cref="ConnectAsync"/> on an already connected host; throw if the connection was lost.</summary>
-    protected virtual void VerifyConnection()
-    {
-    }
+    /// <param name="cancellationToken">The caller's token, linked with <see cref="DisposalToken"/>.</param>
+    /// <returns>A task that completes when the check is done. The default does nothing.</returns>
+    protected virtual Task VerifyConnectionAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
     /// Releases the host's own resources (connections, tunnels, temporary directories). Runs once, after the tracked

@@ -139,7 +139,13 @@ public sealed partial class SshHost : HostBase
 
     /// <summary>A second <see cref="HostBase.ConnectAsync"/> finds the master: it must still be alive.</summary>
     /// <exception cref="SshConnectionException">The connection was lost (<see cref="SshFailureKind.ConnectionLost"/>).</exception>
-    protected override void VerifyConnection() => RequireMaster();
+    /// <param name="cancellationToken">Not used.</param>
+    /// <returns>A completed task.</returns>
+    protected override Task VerifyConnectionAsync(CancellationToken cancellationToken)
+    {
+        RequireMaster();
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc/>
     /// <remarks>

@@ -177,7 +177,7 @@ public sealed partial class FakeHostTests
         host.AddFile("/b/workdir/kept.txt", "kept");
 
         // Act + Assert
-        Assert.That(async () => await host.RestoreWorkdirAsync(archive, CancellationToken.None), Throws.InstanceOf<InvalidDataException>());
+        Assert.That(async () => await host.RestoreWorkdirAsync(archive, CancellationToken.None), Throws.InstanceOf<global::Opencode.Sessions.Snapshots.UnsafeArchiveEntryException>());
         Assert.That(host.FilePaths, Is.EqualTo(new[] { "/b/workdir/kept.txt" }));
     }
 
