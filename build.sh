@@ -65,7 +65,7 @@ run_tests() {
   local timings=()
   # Two NUnit workers: one per core. The integration tests mostly wait on opencode, sshd and PostgreSQL, which need
   # the cores themselves; more workers only lengthen every test's wall time on a 2-core machine.
-  for project in tests/Opencode.Sessions.Tests tests/Opencode.Sessions.IntegrationTests; do
+  for project in tests/Opencode.Sessions.Tests tests/Opencode.Sessions.ExtensionTests tests/Opencode.Sessions.IntegrationTests; do
     log "dotnet test $project"
     local started=$SECONDS
     dotnet test "$project" -c "$CONFIG" --no-build -nologo \
