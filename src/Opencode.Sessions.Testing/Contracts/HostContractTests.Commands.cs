@@ -10,7 +10,7 @@ public abstract partial class HostContractTests
     private static readonly string[] HostileArguments =
     [
         "plain", "with space", "it's", "double \"quoted\"", "$HOME", "$(echo pwned)", "`id`", "back\\slash",
-        "new\nline", "-n", "--", "*", "a;b", "a|b&c", "tab\tchar", "ünïcödé ✓", "", " padded ", "'",
+        "new\nline", "-n", "--", "*", "a;b", "a|b&c", "tab\tchar", "ünïcödé ✓", "", " padded ", "'", "\\'",
     ];
 
     /// <summary>The exit code, standard output and standard error come back apart and unchanged.</summary>
