@@ -209,20 +209,26 @@ public abstract class HostBase : IHost
             _processes.Clear();
         }
 
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _disposal.CancelAsync().ConfigureAwait(false);
-        await _connectLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await DisposeAsyncCore().ConfigureAwait(false);
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
-            _connectLock.Release();
+            // Even if stopping a process failed, the connection and everything else still close.
+            await _disposal.CancelAsync().ConfigureAwait(false);
+            await _connectLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await DisposeAsyncCore().ConfigureAwait(false);
+            }
+            finally
+            {
+                _connectLock.Release();
+            }
         }
 
         GC.SuppressFinalize(this);
