@@ -2,6 +2,12 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.IO.Enumeration;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Snapshots;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;
 
@@ -14,7 +20,7 @@ public sealed partial class FakeHost
     /// <c>./</c>). A path is left out when its relative path or any single segment matches a pattern (<c>*</c> and
     /// <c>?</c> wildcards, case-sensitive).
     /// </remarks>
-    public async Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken)
+    public override async Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(exclude);
@@ -55,11 +61,12 @@ public sealed partial class FakeHost
     /// <inheritdoc/>
     /// <remarks>
     /// Reads the whole archive first; entries with absolute names, <c>..</c> segments, or types other than regular
-    /// files and directories are refused with <see cref="InvalidDataException"/> and the work directory is left as it
+    /// files and directories are refused with <see cref="UnsafeArchiveEntryException"/> and the work directory is left as it
     /// was. Otherwise the work directory is emptied and filled from the archive.
     /// </remarks>
-    /// <exception cref="InvalidDataException">The archive holds an unsafe entry or is not a tar.gz stream.</exception>
-    public async Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken)
+    /// <exception cref="UnsafeArchiveEntryException">The archive holds an unsafe entry.</exception>
+    /// <exception cref="InvalidDataException">The archive is not a tar.gz stream.</exception>
+    public override async Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         await EnterAsync(nameof(RestoreWorkdirAsync), WorkDirectory, cancellationToken).ConfigureAwait(false);
@@ -81,7 +88,7 @@ public sealed partial class FakeHost
 
                     if (name.StartsWith('/') || name.Split('/').Contains(".."))
                     {
-                        throw new InvalidDataException($"The archive entry '{entry.Name}' would escape the work directory; nothing was restored.");
+                        throw new UnsafeArchiveEntryException(entry.Name, "it would escape the work directory");
                     }
 
                     var path = HostPath.Normalize(WorkDirectory + "/" + name);
@@ -101,7 +108,7 @@ public sealed partial class FakeHost
                     }
                     else
                     {
-                        throw new InvalidDataException($"The archive entry '{entry.Name}' is a {entry.EntryType}; only regular files and directories are restored.");
+                        throw new UnsafeArchiveEntryException(entry.Name, $"it is a {entry.EntryType}; the fake host restores only regular files and directories");
                     }
                 }
             }

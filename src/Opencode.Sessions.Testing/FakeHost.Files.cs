@@ -1,5 +1,10 @@
 using System.Text;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;
 
@@ -29,7 +34,7 @@ public sealed partial class FakeHost
 
     /// <inheritdoc/>
     /// <remarks>The content is copied to memory; parent directories are created; followers of the path restart from byte 0.</remarks>
-    public async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         ArgumentNullException.ThrowIfNull(content);
@@ -40,7 +45,7 @@ public sealed partial class FakeHost
     }
 
     /// <inheritdoc/>
-    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
+    public override async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         await EnterAsync(nameof(OpenReadAsync), normalized, cancellationToken).ConfigureAwait(false);
@@ -53,7 +58,7 @@ public sealed partial class FakeHost
     }
 
     /// <inheritdoc/>
-    public async Task RemoveFileAsync(string path, CancellationToken cancellationToken)
+    public override async Task RemoveFileAsync(string path, CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         await EnterAsync(nameof(RemoveFileAsync), normalized, cancellationToken).ConfigureAwait(false);
@@ -68,7 +73,7 @@ public sealed partial class FakeHost
     /// <inheritdoc/>
     /// <remarks>Lexical normalisation plus the symlinks registered with <see cref="AddSymlink"/>; missing components are allowed.</remarks>
     /// <exception cref="IOException">The symlinks form a loop (more than 40 hops).</exception>
-    public async Task<string> ResolveRealPathAsync(string path, CancellationToken cancellationToken)
+    public override async Task<string> ResolveRealPathAsync(string path, CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         await EnterAsync(nameof(ResolveRealPathAsync), normalized, cancellationToken).ConfigureAwait(false);

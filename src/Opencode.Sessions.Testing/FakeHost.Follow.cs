@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Testing;
@@ -20,7 +23,7 @@ public sealed partial class FakeHost
     /// ends normally after <see cref="EndFollowing"/> (once the complete lines are delivered) or when the host is
     /// disposed, and with <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
     /// </remarks>
-    public async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var normalized = Absolute(path);
         await EnterAsync(nameof(FollowFileAsync), normalized, cancellationToken).ConfigureAwait(false);
@@ -36,7 +39,7 @@ public sealed partial class FakeHost
             lock (_gate)
             {
                 changed = _changed.Task;
-                ended = _disposed || _endedFollows.Contains(normalized);
+                ended = IsDisposed || _endedFollows.Contains(normalized);
                 if (_files.TryGetValue(normalized, out var file))
                 {
                     if (!ReferenceEquals(file, followed) || file.Content.Length < offset)

@@ -1,4 +1,6 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing;
@@ -12,7 +14,7 @@ public sealed partial class FakeHost
     private readonly HashSet<string> _specialFiles = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
-    public async Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
+    public override async Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
     {
         var names = WorkdirRelativePath.Split(relativePath);
         await EnterAsync(nameof(OpenWorkdirFileAsync), WorkDirectory + "/" + string.Join('/', names), cancellationToken).ConfigureAwait(false);
@@ -42,7 +44,7 @@ public sealed partial class FakeHost
 
     /// <inheritdoc/>
     /// <remarks>Parent directories are created; a symlink at the target is replaced (as a rename over it would), never followed.</remarks>
-    public async Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override async Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         var names = WorkdirRelativePath.Split(relativePath);
         ArgumentNullException.ThrowIfNull(content);

@@ -1,6 +1,10 @@
 using System.Net;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;
 
@@ -21,7 +25,7 @@ namespace Opencode.Sessions.Testing;
 /// var config = new OpencodeTaskConfig { HostFactory = _ =&gt; host };
 /// </code>
 /// </example>
-public sealed partial class FakeHost : IHost
+public sealed partial class FakeHost : HostBase, IHost
 {
     private static readonly HashSet<string> KnownOperations =
         typeof(IHost).GetMethods().Select(m => m.Name).Append(nameof(DisposeAsync)).Append(nameof(IHostProcess.TerminateAsync))
@@ -33,14 +37,15 @@ public sealed partial class FakeHost : IHost
     private readonly List<FakeHostProcess> _processes = [];
     private readonly List<(string Operation, Exception Exception, Func<FakeHostCall, bool>? When, bool Once)> _failures = [];
     private int _nextProcessId = 4000;
-    private bool _disposed;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="taskDirectory">The absolute task directory; <see langword="null"/> = <c>/fake/tasks/fake-process</c>.
     /// The work directory is <c>&lt;taskDirectory&gt;/workdir</c>.</param>
+    /// <param name="displayName">The <see cref="DisplayName"/>; <see langword="null"/> = <c>fake host</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="taskDirectory"/> is not absolute.</exception>
-    public FakeHost(string? taskDirectory = null)
+    public FakeHost(string? taskDirectory = null, string? displayName = null)
     {
+        DisplayName = displayName ?? "fake host";
         taskDirectory ??= "/fake/tasks/fake-process";
         if (!taskDirectory.StartsWith('/'))
         {
@@ -52,13 +57,13 @@ public sealed partial class FakeHost : IHost
     }
 
     /// <inheritdoc/>
-    public string DisplayName { get; init; } = "fake host";
+    public override string DisplayName { get; }
 
     /// <inheritdoc/>
-    public string TaskDirectory { get; }
+    public override string TaskDirectory { get; }
 
     /// <inheritdoc/>
-    public string WorkDirectory { get; }
+    public override string WorkDirectory { get; }
 
     /// <summary>Gets the directory <see cref="ResolveHomeAsync"/> returns. Default <c>/home/fake</c>.</summary>
     public string HomeDirectory { get; init; } = "/home/fake";
@@ -118,16 +123,7 @@ public sealed partial class FakeHost : IHost
     }
 
     /// <summary>Gets a value indicating whether <see cref="DisposeAsync"/> was called.</summary>
-    public bool IsDisposed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _disposed;
-            }
-        }
-    }
+    public new bool IsDisposed => base.IsDisposed;
 
     /// <summary>Makes calls of <paramref name="operation"/> throw <paramref name="exception"/> until <see cref="ClearFailures"/>.</summary>
     /// <param name="operation">An <see cref="IHost"/> member name (use <c>nameof</c>), or <c>TerminateAsync</c> for launched processes.</param>
@@ -152,11 +148,21 @@ public sealed partial class FakeHost : IHost
         }
     }
 
-    /// <inheritdoc/>
-    public Task ConnectAsync(CancellationToken cancellationToken) => EnterAsync(nameof(ConnectAsync), null, cancellationToken);
+    /// <summary>Records the call and runs <see cref="BeforeCall"/> and any configured failure, then disposes the host once.</summary>
+    /// <returns>A task that completes when done.</returns>
+    /// <remarks>Every call is recorded (the second too), so a test sees whether the code under test disposed twice.</remarks>
+    public new ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            _calls.Add(new FakeHostCall(nameof(DisposeAsync), null));
+        }
+
+        return base.DisposeAsync();
+    }
 
     /// <inheritdoc/>
-    public async Task SetupWorkdirAsync(CancellationToken cancellationToken)
+    public override async Task SetupWorkdirAsync(CancellationToken cancellationToken)
     {
         await EnterAsync(nameof(SetupWorkdirAsync), TaskDirectory, cancellationToken).ConfigureAwait(false);
         lock (_gate)
@@ -166,7 +172,7 @@ public sealed partial class FakeHost : IHost
     }
 
     /// <inheritdoc/>
-    public async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
+    public override async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         await EnterAsync(nameof(RunCommandAsync), command.ToString(), cancellationToken).ConfigureAwait(false);
@@ -179,7 +185,7 @@ public sealed partial class FakeHost : IHost
     }
 
     /// <inheritdoc/>
-    public async Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
+    public override async Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
     {
         await EnterAsync(nameof(ResolveHomeAsync), null, cancellationToken).ConfigureAwait(false);
         return HomeDirectory;
@@ -187,7 +193,7 @@ public sealed partial class FakeHost : IHost
 
     /// <inheritdoc/>
     /// <remarks>The process gets the next fake process id; <see cref="OnLaunch"/> runs before this returns.</remarks>
-    public async Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
+    public override async Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
         await EnterAsync(nameof(LaunchAsync), ShellQuoting.Join(startInfo.FileName, startInfo.Arguments), cancellationToken).ConfigureAwait(false);
@@ -198,13 +204,14 @@ public sealed partial class FakeHost : IHost
             _processes.Add(process);
         }
 
+        await TrackProcessAsync(process).ConfigureAwait(false);
         OnLaunch?.Invoke(process);
         return process;
     }
 
     /// <inheritdoc/>
     /// <remarks>Returns 127.0.0.1 with the same port, like the local host.</remarks>
-    public async Task<IPEndPoint> OpenTunnelAsync(int hostPort, CancellationToken cancellationToken)
+    public override async Task<IPEndPoint> OpenTunnelAsync(int hostPort, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostPort, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostPort, 65535);
@@ -213,7 +220,7 @@ public sealed partial class FakeHost : IHost
     }
 
     /// <inheritdoc/>
-    public async Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
+    public override async Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
     {
         await EnterAsync(nameof(CleanupTaskDirectoryAsync), TaskDirectory, cancellationToken).ConfigureAwait(false);
         lock (_gate)
@@ -222,29 +229,18 @@ public sealed partial class FakeHost : IHost
         }
     }
 
-    /// <summary>Records the call and kills (exit code 137) every launched process still running. Idempotent.</summary>
-    /// <returns>A task that completes when done.</returns>
-    public async ValueTask DisposeAsync()
+    /// <inheritdoc/>
+    protected override Task ConnectCoreAsync(CancellationToken cancellationToken) => EnterAsync(nameof(ConnectAsync), null, cancellationToken);
+
+    /// <inheritdoc/>
+    protected override Task VerifyConnectionAsync(CancellationToken cancellationToken) => EnterAsync(nameof(ConnectAsync), null, cancellationToken);
+
+    /// <summary>Launched processes are killed (exit code 137) by the base class; this wakes the followers so they end.</summary>
+    /// <returns>A completed task.</returns>
+    protected override ValueTask DisposeAsyncCore()
     {
-        FakeHostProcess[] running;
-        lock (_gate)
-        {
-            _calls.Add(new FakeHostCall(nameof(DisposeAsync), null));
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            running = _processes.Where(p => !p.HasExited).ToArray();
-        }
-
-        foreach (var process in running)
-        {
-            await process.DisposeAsync().ConfigureAwait(false);
-        }
-
         SignalChanged();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Records a call, runs <see cref="BeforeCall"/>, and throws a configured failure (used by launched processes too).</summary>
@@ -255,7 +251,7 @@ public sealed partial class FakeHost : IHost
         lock (_gate)
         {
             _calls.Add(call);
-            ObjectDisposedException.ThrowIf(_disposed && operation != nameof(IHostProcess.TerminateAsync), this);
+            ObjectDisposedException.ThrowIf(IsDisposed && operation != nameof(IHostProcess.TerminateAsync), this);
         }
 
         if (BeforeCall is { } before)

@@ -1,3 +1,5 @@
+using Opencode.Sessions.Posix;
+
 namespace Opencode.Sessions.Hosting;
 
 /// <summary>
@@ -33,5 +35,5 @@ public sealed record HostCommand(string FileName, IReadOnlyList<string> Argument
     /// <summary>Returns the command line for messages, each argument quoted like a POSIX shell would need.</summary>
     /// <returns>A printable command line.</returns>
     public override string ToString() =>
-        string.Join(' ', new[] { FileName }.Concat(Arguments).Select(Internal.ShellQuoting.Quote));
+        string.Join(' ', new[] { FileName }.Concat(Arguments).Select(Posix.ShellQuoting.Quote));
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Launching;
 

@@ -2,6 +2,7 @@ using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Launching;
 

@@ -8,6 +8,7 @@ using Opencode.Sessions.Internal;
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Launching;
 

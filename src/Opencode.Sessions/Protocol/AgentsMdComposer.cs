@@ -2,6 +2,7 @@ using System.Text;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,3 +1,5 @@
+using Opencode.Sessions.Posix;
+
 namespace Opencode.Sessions.Protocol;
 
 /// <summary>The result of validating a deliverable path (lifecycle §4.3).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,4 +1,5 @@
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Protocol;
 

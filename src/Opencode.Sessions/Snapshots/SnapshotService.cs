@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Snapshots;
 

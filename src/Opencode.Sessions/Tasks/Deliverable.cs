@@ -1,3 +1,5 @@
+using Opencode.Sessions.Posix;
+
 namespace Opencode.Sessions;
 
 /// <summary>A file the agent announced with a <c>DELIVERABLE:</c> line, fetched from the host.</summary>

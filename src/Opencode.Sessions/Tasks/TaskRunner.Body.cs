@@ -5,6 +5,7 @@ using Opencode.Sessions.Internal;
 using Opencode.Sessions.Protocol;
 using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Launching;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions;
 

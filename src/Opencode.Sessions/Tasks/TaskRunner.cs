@@ -8,6 +8,7 @@ using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Launching;
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions;
 

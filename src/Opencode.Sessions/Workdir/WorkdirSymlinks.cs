@@ -1,4 +1,5 @@
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Workdir;
 

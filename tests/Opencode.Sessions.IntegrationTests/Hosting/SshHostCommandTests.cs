@@ -1,4 +1,7 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Hosting;
@@ -6,24 +9,6 @@ namespace Opencode.Sessions.IntegrationTests.Hosting;
 [TestFixture]
 public sealed class SshHostCommandTests : SshHostTestBase
 {
-    /// <summary>Values that break naive quoting.</summary>
-    private static readonly string[] Hostile =
-    [
-        "plain", "with space", "it's", "double \"quoted\"", "$HOME", "$(touch /tmp/ocs-pwned)", "`id`", "back\\slash",
-        "new\nline", "-n", "--", "*", "a;b", "a|b&c", "tab\tchar", "ünïcödé ✓", "", " leading and trailing ", "'", "\\'",
-    ];
-
-    [Test]
-    [CancelAfter(120_000)]
-    public async Task RunCommand_HostileArguments_ArriveUnchanged(CancellationToken cancellationToken)
-    {
-        var result = await Host.RunCommandAsync(new HostCommand("printf", ["%s\\0", .. Hostile]), cancellationToken);
-
-        Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
-        Assert.That(result.StandardOutput.Split('\0')[..^1], Is.EqualTo(Hostile));
-        Assert.That(File.Exists("/tmp/ocs-pwned"), Is.False);
-    }
-
     [Test]
     [CancelAfter(120_000)]
     public async Task RunCommand_EnvironmentAndHostileWorkingDirectory_AreApplied(CancellationToken cancellationToken)
@@ -69,18 +54,6 @@ public sealed class SshHostCommandTests : SshHostTestBase
 
     [Test]
     [CancelAfter(120_000)]
-    public async Task RunCommand_StandardInput_IsDeliveredWhole(CancellationToken cancellationToken)
-    {
-        var input = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
-
-        var result = await Host.RunCommandAsync(new HostCommand("sha256sum", []) { StandardInput = new MemoryStream(input) }, cancellationToken);
-
-        var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(input)).ToLowerInvariant();
-        Assert.That(result.StandardOutput, Does.StartWith(expected));
-    }
-
-    [Test]
-    [CancelAfter(120_000)]
     public async Task RunCommand_MissingWorkingDirectory_ThrowsDirectoryNotFound(CancellationToken cancellationToken) =>
         await Assert.ThrowsAsync<DirectoryNotFoundException>(() => Host.RunCommandAsync(new HostCommand("true", []) { WorkingDirectory = "/nonexistent dir" }, cancellationToken));
 
@@ -110,18 +83,6 @@ public sealed class SshHostCommandTests : SshHostTestBase
         var home = await Host.ResolveHomeAsync(cancellationToken);
 
         Assert.That(home, Is.EqualTo(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
-    }
-
-    [Test]
-    [CancelAfter(120_000)]
-    public async Task ResolveRealPath_ResolvesSymlinksAndMissingParts(CancellationToken cancellationToken)
-    {
-        var target = Directory.CreateDirectory(Path.Combine(Root, "real dir")).FullName;
-        File.CreateSymbolicLink(Path.Combine(Root, "link"), target);
-
-        var resolved = await Host.ResolveRealPathAsync(Root + "/link/./sub/../missing file", cancellationToken);
-
-        Assert.That(resolved, Is.EqualTo(target + "/missing file"));
     }
 
     [Test]

@@ -1,44 +1,15 @@
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Hosting;
 
+/// <summary>SSH-specific following (channel drops, remote tails); the common cases are in the host contract kit.</summary>
 [TestFixture]
 public sealed class SshHostFollowTests : SshHostTestBase
 {
-    [Test]
-    [CancelAfter(120_000)]
-    public async Task Follow_YieldsExistingThenAppendedLinesAndHoldsBackPartialOnes(CancellationToken cancellationToken)
-    {
-        var path = Host.WorkDirectory + "/optio 'log'.log";
-        await File.WriteAllTextAsync(path, "first\r\nsecond\n", cancellationToken);
-        await using var lines = Host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
-
-        Assert.That(await NextAsync(lines), Is.EqualTo("first"));
-        Assert.That(await NextAsync(lines), Is.EqualTo("second"));
-        await File.AppendAllTextAsync(path, "thi", cancellationToken);
-        var third = NextAsync(lines);
-        await Task.Delay(300, cancellationToken);
-        Assert.That(third.IsCompleted, Is.False, "an incomplete line is held back");
-        await File.AppendAllTextAsync(path, "rd ✓\n", cancellationToken);
-        Assert.That(await third, Is.EqualTo("third ✓"));
-    }
-
-    [Test]
-    [CancelAfter(120_000)]
-    public async Task Follow_FileCreatedLater_IsPickedUp(CancellationToken cancellationToken)
-    {
-        var path = Host.WorkDirectory + "/later.log";
-        await using var lines = Host.FollowFileAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var first = NextAsync(lines);
-        await Task.Delay(500, cancellationToken);
-
-        await File.WriteAllTextAsync(path, "hello\n", cancellationToken);
-
-        Assert.That(await first, Is.EqualTo("hello"));
-    }
-
     [Test]
     [CancelAfter(120_000)]
     public async Task Follow_ChannelDrops_RestartsWithoutLosingOrRepeatingLines(CancellationToken cancellationToken)

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Hosting;
 
@@ -44,51 +45,6 @@ public sealed class LocalHostTests
     [TestCase("")]
     public void Constructor_UnsafeProcessId_Throws(string processId) =>
         Assert.Throws<ArgumentException>(() => _ = new LocalHost(processId, _root));
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task RunCommand_CapturesOutputExitCodeAndRunsInWorkdir(CancellationToken cancellationToken)
-    {
-        var result = await _host.RunCommandAsync(
-            HostCommand.Shell("pwd; echo \"$1\" >&2; echo \"$X\"; exit 3", "it's $HOME") with
-            {
-                Environment = new Dictionary<string, string?> { ["X"] = "from env" },
-            },
-            cancellationToken);
-
-        Assert.That(result.ExitCode, Is.EqualTo(3));
-        Assert.That(result.StandardOutput, Is.EqualTo(_host.WorkDirectory + "\nfrom env\n"));
-        Assert.That(result.StandardError, Is.EqualTo("it's $HOME\n"));
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task RunCommand_StandardInput_IsPassedThrough(CancellationToken cancellationToken)
-    {
-        var input = new MemoryStream(Encoding.UTF8.GetBytes("hello\nworld\n"));
-        var result = await _host.RunCommandAsync(new HostCommand("wc", ["-l"]) { StandardInput = input }, cancellationToken);
-        Assert.That(result.StandardOutput.Trim(), Is.EqualTo("2"));
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task WriteFile_IsAtomicWithModeAndCreatesParents(CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(_host.WorkDirectory, "a", "b", "file.bin");
-        var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
-
-        await _host.WriteFileAsync(path, new MemoryStream(bytes), null, cancellationToken);
-        await _host.WriteFileAsync(path, new MemoryStream(bytes.Reverse().ToArray()), UnixFileMode.UserRead | UnixFileMode.UserExecute, cancellationToken);
-
-        Assert.That(await File.ReadAllBytesAsync(path, cancellationToken), Is.EqualTo(bytes.Reverse().ToArray()));
-        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserExecute));
-        Assert.That(Directory.GetFiles(Path.GetDirectoryName(path)!), Has.Length.EqualTo(1), "no temporary file left behind");
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task OpenRead_MissingFile_ThrowsFileNotFound(CancellationToken cancellationToken) =>
-        await Assert.ThrowsAsync<FileNotFoundException>(() => _host.OpenReadAsync(Path.Combine(_host.WorkDirectory, "nope"), cancellationToken));
 
     [Test]
     [CancelAfter(10_000)]
@@ -144,26 +100,5 @@ public sealed class LocalHostTests
         Assert.That(process.Exited.IsCompleted, Is.True);
         Assert.That(ProcessGroup.Exists(process.ProcessId), Is.False, "no process of the group may survive");
         Assert.That(Directory.Exists($"/proc/{child}"), Is.False, "the child ignoring SIGTERM must be gone");
-    }
-
-    [Test]
-    [CancelAfter(20_000)]
-    public async Task Dispose_KillsRunningProcesses(CancellationToken cancellationToken)
-    {
-        var process = await _host.LaunchAsync(new HostProcessStartInfo("/bin/sleep", ["60"]), cancellationToken);
-
-        await _host.DisposeAsync();
-
-        Assert.That(await process.Exited.WaitAsync(cancellationToken), Is.EqualTo(128 + 9));
-    }
-
-    [Test]
-    [CancelAfter(10_000)]
-    public async Task CleanupTaskDirectory_RemovesEverything(CancellationToken cancellationToken)
-    {
-        await File.WriteAllTextAsync(Path.Combine(_host.WorkDirectory, "f"), "x", cancellationToken);
-        await _host.CleanupTaskDirectoryAsync(cancellationToken);
-        await _host.CleanupTaskDirectoryAsync(cancellationToken);
-        Assert.That(Directory.Exists(_host.TaskDirectory), Is.False);
     }
 }

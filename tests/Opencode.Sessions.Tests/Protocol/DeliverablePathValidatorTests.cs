@@ -1,5 +1,6 @@
 using Moq;
 using Opencode.Sessions.Protocol;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Tests.Protocol;
 

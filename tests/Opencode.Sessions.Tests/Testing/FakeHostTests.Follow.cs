@@ -1,6 +1,9 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.Tests.Testing;
@@ -177,7 +180,7 @@ public sealed partial class FakeHostTests
         host.AddFile("/b/workdir/kept.txt", "kept");
 
         // Act + Assert
-        Assert.That(async () => await host.RestoreWorkdirAsync(archive, CancellationToken.None), Throws.InstanceOf<InvalidDataException>());
+        Assert.That(async () => await host.RestoreWorkdirAsync(archive, CancellationToken.None), Throws.InstanceOf<global::Opencode.Sessions.Workdir.UnsafeArchiveEntryException>());
         Assert.That(host.FilePaths, Is.EqualTo(new[] { "/b/workdir/kept.txt" }));
     }
 

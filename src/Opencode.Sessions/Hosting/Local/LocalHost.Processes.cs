@@ -9,10 +9,10 @@ public sealed partial class LocalHost
     internal const string SetsidPath = "/usr/bin/setsid";
 
     /// <inheritdoc/>
-    public Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
+    public override async Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
-        ObjectDisposedException.ThrowIf(_disposeState != 0, this);
+        ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         if (!File.Exists(SetsidPath))
         {
@@ -28,13 +28,6 @@ public sealed partial class LocalHost
         var program = ParentWatchdog.GroupArguments(new[] { startInfo.FileName }.Concat(startInfo.Arguments), taskDirectory);
         var info = CreateStartInfo(SetsidPath, new[] { "/bin/sh" }.Concat(program), startInfo.WorkingDirectory ?? DefaultWorkingDirectory(), startInfo.Environment);
         info.RedirectStandardInput = true;
-        var process = LocalHostProcess.Start(info, startInfo, _logger);
-        lock (_processes)
-        {
-            _processes.RemoveAll(p => p.Exited.IsCompleted);
-            _processes.Add(process);
-        }
-
-        return Task.FromResult<IHostProcess>(process);
+        return await TrackProcessAsync(LocalHostProcess.Start(info, startInfo, _logger)).ConfigureAwait(false);
     }
 }

@@ -9,14 +9,14 @@ public sealed partial class LocalHost
     /// component-by-component <c>openat(O_NOFOLLOW | O_DIRECTORY)</c> walk; the file is opened <c>O_NONBLOCK</c>, checked
     /// with <c>fstat</c> on that descriptor and read from it.
     /// </remarks>
-    public Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
+    public override Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(BeneathFiles.OpenRead(WorkDirectory, relativePath));
     }
 
     /// <inheritdoc/>
-    public Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         return BeneathFiles.WriteAsync(WorkDirectory, relativePath, content, mode ?? PrivateFile, cancellationToken);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,15 +11,12 @@ namespace Opencode.Sessions.Hosting.Local;
 /// The local machine as an <see cref="IHost"/>. The task directory is
 /// <c>&lt;task root&gt;/&lt;processId&gt;</c>; processes are started in their own process group via <c>setsid</c>.
 /// </summary>
-public sealed partial class LocalHost : IHost
+public sealed partial class LocalHost : HostBase
 {
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly ILogger _logger;
-    private readonly List<LocalHostProcess> _processes = [];
-    private readonly CancellationTokenSource _disposed = new();
-    private int _disposeState;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="processId">The process id (a safe path segment).</param>
@@ -39,26 +35,19 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public string DisplayName => "local";
+    public override string DisplayName => "local";
 
     /// <inheritdoc/>
-    public string TaskDirectory { get; }
+    public override string TaskDirectory { get; }
 
     /// <inheritdoc/>
-    public string WorkDirectory { get; }
+    public override string WorkDirectory { get; }
 
     /// <summary>Gets the maximum line length <see cref="FollowFileAsync"/> delivers whole. Default 1 MiB.</summary>
     public int MaxFollowedLineBytes { get; init; } = LineAssembler.DefaultMaxLineBytes;
 
     /// <inheritdoc/>
-    public Task ConnectAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposeState != 0, this);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task SetupWorkdirAsync(CancellationToken cancellationToken)
+    public override Task SetupWorkdirAsync(CancellationToken cancellationToken)
     {
         CreatePrivateDirectory(TaskDirectory);
         CreatePrivateDirectory(WorkDirectory);
@@ -66,7 +55,7 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
+    public override async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         using var process = new Process { StartInfo = CreateStartInfo(command.FileName, command.Arguments, command.WorkingDirectory ?? DefaultWorkingDirectory(), command.Environment) };
@@ -97,7 +86,7 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(content);
@@ -132,7 +121,7 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
+    public override Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -145,7 +134,7 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public Task RemoveFileAsync(string path, CancellationToken cancellationToken)
+    public override Task RemoveFileAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
@@ -161,11 +150,11 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public Task<string> ResolveRealPathAsync(string path, CancellationToken cancellationToken) =>
+    public override Task<string> ResolveRealPathAsync(string path, CancellationToken cancellationToken) =>
         Task.FromResult(LocalRealPath.Resolve(path));
 
     /// <inheritdoc/>
-    public Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
+    public override Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
     {
         var home = Environment.GetEnvironmentVariable("HOME");
         if (string.IsNullOrEmpty(home))
@@ -177,18 +166,10 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public Task<IPEndPoint> OpenTunnelAsync(int hostPort, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(hostPort, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(hostPort, 65535);
-        return Task.FromResult(new IPEndPoint(IPAddress.Loopback, hostPort));
-    }
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisposalToken);
         await foreach (var line in LocalFileFollower.FollowAsync(path, MaxFollowedLineBytes, linked.Token).ConfigureAwait(false))
         {
             yield return line;
@@ -196,15 +177,15 @@ public sealed partial class LocalHost : IHost
     }
 
     /// <inheritdoc/>
-    public Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken) =>
+    public override Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken) =>
         WorkdirArchiver.WriteAsync(WorkDirectory, destination, exclude, _logger, cancellationToken);
 
     /// <inheritdoc/>
-    public Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken) =>
+    public override Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken) =>
         WorkdirArchiver.ExtractAsync(source, WorkDirectory, _logger, cancellationToken);
 
     /// <inheritdoc/>
-    public Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
+    public override Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -220,30 +201,6 @@ public sealed partial class LocalHost : IHost
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Stops every process this host started that is still running (SIGKILL to its group) and ends followers.</summary>
-    /// <returns>A task that completes when they are gone.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
-        {
-            return;
-        }
-
-        await _disposed.CancelAsync().ConfigureAwait(false);
-        LocalHostProcess[] processes;
-        lock (_processes)
-        {
-            processes = [.. _processes];
-        }
-
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _disposed.Dispose();
     }
 
     internal static ProcessStartInfo CreateStartInfo(string fileName, IEnumerable<string> arguments, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment)

@@ -15,7 +15,7 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="HostCommandException">tar failed on the host (the destination holds an incomplete archive).</exception>
     /// <exception cref="SshConnectionException">The connection dropped while archiving.</exception>
-    public async Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken)
+    public override async Task ArchiveWorkdirAsync(Stream destination, IReadOnlyList<string> exclude, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(exclude);
@@ -54,7 +54,7 @@ public sealed partial class SshHost
     /// <exception cref="UnsafeArchiveEntryException">The archive holds an entry that could write outside the work directory.</exception>
     /// <exception cref="HostCommandException">tar failed on the host.</exception>
     /// <exception cref="SshConnectionException">The connection dropped while restoring.</exception>
-    public async Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken)
+    public override async Task RestoreWorkdirAsync(Stream source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         var workDirectory = WorkDirectory;

@@ -24,7 +24,7 @@ public sealed partial class SshHost
         var client = await StartClientAsync(script, marker, cancellationToken).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisposalToken);
             using var kill = linked.Token.Register(client.Kill);
             try
             {
@@ -55,7 +55,7 @@ public sealed partial class SshHost
             catch (Exception ex) when (linked.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                throw new OperationCanceledException($"{DisplayName} was disposed while {what} was running.", ex, _disposed.Token);
+                throw new OperationCanceledException($"{DisplayName} was disposed while {what} was running.", ex, DisposalToken);
             }
         }
     }
@@ -77,7 +77,7 @@ public sealed partial class SshHost
             // Sessions notice a dead connection a moment before the master process exits.
             try
             {
-                await Task.Delay(MasterExitGrace, _disposed.Token).ConfigureAwait(false);
+                await Task.Delay(MasterExitGrace, DisposalToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -16,7 +16,7 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="DirectoryNotFoundException">The working directory does not exist on the host.</exception>
     /// <exception cref="SshConnectionException">The connection dropped before the command finished.</exception>
-    public async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
+    public override async Task<HostCommandResult> RunCommandAsync(HostCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         RequireMaster();
@@ -47,19 +47,9 @@ public sealed partial class SshHost
     }
 
     /// <inheritdoc/>
-    /// <remarks>Runs <c>realpath -m</c> on the host, so remote symlinks are resolved where they live.</remarks>
-    public async Task<string> ResolveRealPathAsync(string path, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var result = await RunCheckedAsync(new HostCommand("realpath", ["-m", "--", path]), "realpath", cancellationToken).ConfigureAwait(false);
-        var resolved = result.StandardOutput.EndsWith('\n') ? result.StandardOutput[..^1] : result.StandardOutput;
-        return resolved.StartsWith('/') ? resolved : throw new HostCommandException($"realpath -m returned a relative path on {DisplayName}", result);
-    }
-
-    /// <inheritdoc/>
     /// <remarks><c>$HOME</c> of the remote user, else its passwd entry; resolved once and cached.</remarks>
     /// <exception cref="HostCommandException">No absolute home directory could be found.</exception>
-    public async Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
+    public override async Task<string> ResolveHomeAsync(CancellationToken cancellationToken)
     {
         RequireMaster();
         if (_home is { } cached)
@@ -78,14 +68,7 @@ public sealed partial class SshHost
     }
 
     /// <inheritdoc/>
-    public async Task RemoveFileAsync(string path, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        await RunCheckedAsync(new HostCommand("rm", ["-f", "--", path]), "removing a file", cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
+    public override async Task CleanupTaskDirectoryAsync(CancellationToken cancellationToken)
     {
         var directory = TaskDirectory;
         try

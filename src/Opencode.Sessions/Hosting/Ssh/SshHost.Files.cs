@@ -1,5 +1,6 @@
 using System.Globalization;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 
@@ -17,7 +18,7 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="HostCommandException">The host could not create, write or rename the file, or fewer bytes arrived than the stream's length.</exception>
     /// <exception cref="SshConnectionException">The connection dropped during the transfer.</exception>
-    public async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override async Task WriteFileAsync(string path, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         RequireAbsolute(path);
         ArgumentNullException.ThrowIfNull(content);
@@ -62,7 +63,7 @@ public sealed partial class SshHost
     /// <remarks>The file is streamed with <c>cat</c> over the connection as the caller reads; nothing is staged.</remarks>
     /// <exception cref="FileNotFoundException">The file does not exist (or is a directory).</exception>
     /// <exception cref="SshConnectionException">The connection is gone.</exception>
-    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
+    public override async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         RequireAbsolute(path);
         var marker = SshRemoteScript.NewMarker();
@@ -115,7 +116,7 @@ public sealed partial class SshHost
     /// <summary>Removes a file, best effort, even after cancellation (bounded to a few seconds).</summary>
     private async Task TryRemoveAsync(string path)
     {
-        if (_disposeState != 0 || _master is not { IsAlive: true })
+        if (DisposalToken.IsCancellationRequested || _master is not { IsAlive: true })
         {
             return;
         }
@@ -128,15 +129,6 @@ public sealed partial class SshHost
         catch (Exception ex) when (ex is OperationCanceledException or OpencodeSessionsException or IOException or ObjectDisposedException)
         {
             Log.TemporaryFileLeft(_logger, DisplayName, path, ex);
-        }
-    }
-
-    private static void RequireAbsolute(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!path.StartsWith('/'))
-        {
-            throw new ArgumentException($"Host paths must be absolute POSIX paths, got '{path}'.", nameof(path));
         }
     }
 }

@@ -18,10 +18,10 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="SshConnectionException">The connection is gone (the master exited).</exception>
     /// <exception cref="HostCommandException"><c>tail</c> keeps failing on the host.</exception>
-    public async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<FollowedLine> FollowFileAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequireAbsolute(path);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisposalToken);
         var token = linked.Token;
         long delivered = 0;        // offset just past the last newline consumed
         var cutLinesPending = 0;   // lines already yielded (cut ones) whose newline has not arrived yet

@@ -14,7 +14,7 @@ public sealed partial class SshHost
     /// <exception cref="DirectoryNotFoundException">The working directory does not exist on the host.</exception>
     /// <exception cref="HostCommandException">The host could not start the process (for example, setsid is missing).</exception>
     /// <exception cref="SshConnectionException">The connection is gone.</exception>
-    public async Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
+    public override async Task<IHostProcess> LaunchAsync(HostProcessStartInfo startInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(startInfo);
         var command = new HostCommand(startInfo.FileName, startInfo.Arguments);
@@ -47,13 +47,7 @@ public sealed partial class SshHost
                 throw new HostCommandException($"launching {command} on {DisplayName}", new HostCommandResult(exit.RemoteExitCode.Value, "", exit.StandardError));
             }
 
-            var process = new SshHostProcess(this, client, processId, startInfo, _logger);
-            lock (_processes)
-            {
-                _processes.RemoveAll(p => p.Exited.IsCompleted);
-                _processes.Add(process);
-            }
-
+            var process = await TrackProcessAsync(new SshHostProcess(this, client, processId, startInfo, _logger)).ConfigureAwait(false);
             Log.Launched(_logger, DisplayName, startInfo.FileName, processId);
             return process;
         }

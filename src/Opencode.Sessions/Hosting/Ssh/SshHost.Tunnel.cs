@@ -18,7 +18,7 @@ public sealed partial class SshHost
     /// loopback address with the tunnel's port; other containers reach it through this machine's own address.
     /// </remarks>
     /// <exception cref="SshConnectionException">The connection is gone, or no tunnel could be opened.</exception>
-    public async Task<IPEndPoint> OpenTunnelAsync(int hostPort, CancellationToken cancellationToken)
+    public override async Task<IPEndPoint> OpenTunnelAsync(int hostPort, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostPort, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostPort, 65535);

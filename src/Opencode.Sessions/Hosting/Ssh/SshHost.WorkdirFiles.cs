@@ -15,7 +15,7 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="HostCommandException">perl is missing on the host, or the helper failed.</exception>
     /// <exception cref="SshConnectionException">The connection is gone.</exception>
-    public async Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
+    public override async Task<Stream> OpenWorkdirFileAsync(string relativePath, CancellationToken cancellationToken)
     {
         var names = WorkdirRelativePath.Split(relativePath);
         var marker = SshRemoteScript.NewMarker();
@@ -59,7 +59,7 @@ public sealed partial class SshHost
     /// </remarks>
     /// <exception cref="HostCommandException">perl is missing on the host, or the helper failed.</exception>
     /// <exception cref="SshConnectionException">The connection dropped during the transfer.</exception>
-    public async Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
+    public override async Task WriteWorkdirFileAsync(string relativePath, Stream content, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         var names = WorkdirRelativePath.Split(relativePath);
         ArgumentNullException.ThrowIfNull(content);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 
@@ -31,25 +32,20 @@ namespace Opencode.Sessions.Hosting.Ssh;
 /// <see cref="TaskDirectory"/> is <c>&lt;root&gt;/&lt;processId&gt;</c> where the root is
 /// <see cref="SshConfig.RemoteTaskRoot"/>, else <c>$OPENCODE_SESSIONS_REMOTE_TASK_ROOT</c> read on this machine, else
 /// <c>/tmp/opencode-sessions-&lt;remote user&gt;</c>. In the last case the remote user is only known once connected,
-/// so <see cref="TaskDirectory"/> and <see cref="WorkDirectory"/> are available after <see cref="ConnectAsync"/>.
+/// so <see cref="TaskDirectory"/> and <see cref="HostBase.WorkDirectory"/> are available after <see cref="HostBase.ConnectAsync"/>.
 /// </para>
 /// </remarks>
-public sealed partial class SshHost : IHost
+public sealed partial class SshHost : HostBase
 {
     private readonly SshConfig _config;
     private readonly ILogger _logger;
     private readonly string _processId;
     private readonly string? _configuredRoot;
-    private readonly CancellationTokenSource _disposed = new();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly List<SshHostProcess> _processes = [];
     private SshControlMaster? _master;
     private string? _taskDirectory;
     private string? _home;
-    private int _disposeStarted;
-    private int _disposeState;
 
-    /// <summary>Initializes a new instance; nothing is contacted until <see cref="ConnectAsync"/>.</summary>
+    /// <summary>Initializes a new instance; nothing is contacted until <see cref="HostBase.ConnectAsync"/>.</summary>
     /// <param name="config">How to reach the host.</param>
     /// <param name="processId">The process id (a safe path segment).</param>
     /// <param name="logger">A logger, or <see langword="null"/>.</param>
@@ -82,18 +78,14 @@ public sealed partial class SshHost : IHost
     }
 
     /// <inheritdoc/>
-    public string DisplayName => "ssh " + _config;
+    public override string DisplayName => "ssh " + _config;
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The task root depends on the remote user and the host is not connected yet.</exception>
-    public string TaskDirectory => _taskDirectory ?? throw new InvalidOperationException(
+    public override string TaskDirectory => _taskDirectory ?? throw new InvalidOperationException(
         $"The remote task directory of {DisplayName} depends on the remote user name: call ConnectAsync first, or set SshConfig.RemoteTaskRoot.");
 
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The host is not connected yet (see <see cref="TaskDirectory"/>).</exception>
-    public string WorkDirectory => HostPath.Combine(TaskDirectory, "workdir");
-
-    /// <summary>Gets the remote user name, known after <see cref="ConnectAsync"/>.</summary>
+    /// <summary>Gets the remote user name, known after <see cref="HostBase.ConnectAsync"/>.</summary>
     public string? RemoteUser { get; private set; }
 
     /// <summary>Gets the maximum line length <see cref="FollowFileAsync"/> delivers whole. Default 1 MiB.</summary>
@@ -105,57 +97,55 @@ public sealed partial class SshHost : IHost
     /// <summary>Gets the pid of the control master (for tests that cut the connection), or <see langword="null"/>.</summary>
     internal int? MasterProcessId => _master?.ProcessId;
 
-    /// <inheritdoc/>
+    /// <summary>Starts the control master and learns the remote user and home; called once by <see cref="HostBase.ConnectAsync"/>.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when connected.</returns>
     /// <exception cref="SshConnectionException">The host is unreachable, refused the key, or its host key is unknown or changed.</exception>
-    public async Task ConnectAsync(CancellationToken cancellationToken)
+    protected override async Task ConnectCoreAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposeStarted != 0, this);
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Log.Connecting(_logger, DisplayName, _config.HostKeyPolicy);
+        var timeout = (_config.ConnectTimeout * 2) + TimeSpan.FromSeconds(10);
         try
         {
-            if (_master is not null)
-            {
-                RequireMaster();
-                return;
-            }
-
-            Log.Connecting(_logger, DisplayName, _config.HostKeyPolicy);
-            var timeout = (_config.ConnectTimeout * 2) + TimeSpan.FromSeconds(10);
-            try
-            {
-                _master = await SshControlMaster.StartAsync(_config, timeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SshConnectionException ex)
-            {
-                Log.ConnectFailed(_logger, DisplayName, ex.Kind, ex);
-                throw;
-            }
-
-            try
-            {
-                var probe = await RunCommandAsync(HostCommand.Shell("id -un && printf '%s\\n' \"$HOME\""), cancellationToken).ConfigureAwait(false);
-                var lines = probe.StandardOutput.Split('\n');
-                if (!probe.Succeeded || lines.Length < 2 || lines[0].Length == 0 || lines[0].Contains('/'))
-                {
-                    throw new HostCommandException($"id -un (remote user probe) on {DisplayName}", probe);
-                }
-
-                RemoteUser = lines[0];
-                _home = lines[1].StartsWith('/') ? lines[1] : null;
-            }
-            catch
-            {
-                await _master.DisposeAsync().ConfigureAwait(false);
-                _master = null;
-                throw;
-            }
-            _taskDirectory ??= HostPath.Combine(DefaultRoot(), _processId);
-            Log.Connected(_logger, DisplayName, _master.ProcessId, RemoteUser, _taskDirectory);
+            _master = await SshControlMaster.StartAsync(_config, timeout, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (SshConnectionException ex)
         {
-            _connectLock.Release();
+            Log.ConnectFailed(_logger, DisplayName, ex.Kind, ex);
+            throw;
         }
+
+        try
+        {
+            var probe = await RunCommandAsync(HostCommand.Shell("id -un && printf '%s\\n' \"$HOME\""), cancellationToken).ConfigureAwait(false);
+            var lines = probe.StandardOutput.Split('\n');
+            if (!probe.Succeeded || lines.Length < 2 || lines[0].Length == 0 || lines[0].Contains('/'))
+            {
+                throw new HostCommandException($"id -un (remote user probe) on {DisplayName}", probe);
+            }
+
+            RemoteUser = lines[0];
+            _home = lines[1].StartsWith('/') ? lines[1] : null;
+        }
+        catch
+        {
+            await _master.DisposeAsync().ConfigureAwait(false);
+            _master = null;
+            throw;
+        }
+
+        _taskDirectory ??= HostPath.Combine(DefaultRoot(), _processId);
+        Log.Connected(_logger, DisplayName, _master.ProcessId, RemoteUser, _taskDirectory);
+    }
+
+    /// <summary>A second <see cref="HostBase.ConnectAsync"/> finds the master: it must still be alive.</summary>
+    /// <exception cref="SshConnectionException">The connection was lost (<see cref="SshFailureKind.ConnectionLost"/>).</exception>
+    /// <param name="cancellationToken">Not used.</param>
+    /// <returns>A completed task.</returns>
+    protected override Task VerifyConnectionAsync(CancellationToken cancellationToken)
+    {
+        RequireMaster();
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -163,7 +153,7 @@ public sealed partial class SshHost : IHost
     /// The default root <c>/tmp/opencode-sessions-&lt;user&gt;</c> lives in a shared directory, so it must be a real
     /// directory owned by the remote user (not a symlink planted by someone else); it is made 0700.
     /// </remarks>
-    public async Task SetupWorkdirAsync(CancellationToken cancellationToken)
+    public override async Task SetupWorkdirAsync(CancellationToken cancellationToken)
     {
         RequireMaster();
         var script = "";
@@ -181,64 +171,27 @@ public sealed partial class SshHost : IHost
     }
 
     /// <summary>
-    /// Stops every process and follower this host started (their remote process groups are killed), closes the
-    /// tunnels and the connection (<c>ssh -O exit</c>, then the master is killed by pid if needed), and deletes the
-    /// private control directory. Idempotent; never throws.
+    /// Closes the tunnels and the connection (<c>ssh -O exit</c>, then the master is killed by pid if needed) and deletes
+    /// the private control directory. By then <see cref="HostBase.DisposeAsync"/> has stopped every process this host
+    /// started (their remote process groups are killed while the connection still takes commands; were it gone, closing
+    /// their channels would still trip the dead-man switch on the host) and ended the followers. Never throws.
     /// </summary>
     /// <returns>A task that completes when everything is closed.</returns>
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
-        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
-        {
-            return;
-        }
-
-        // Processes first, while the connection still takes commands: each group is SIGKILLed and awaited. (Were the
-        // connection gone, closing their channels would still trip the dead-man switch on the host.)
-        SshHostProcess[] processes;
-        lock (_processes)
-        {
-            processes = [.. _processes];
-        }
-
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync().ConfigureAwait(false);
-        }
-
-        Volatile.Write(ref _disposeState, 1);
-        await _disposed.CancelAsync().ConfigureAwait(false);
-
         await CloseTunnelsAsync().ConfigureAwait(false);
-        await _connectLock.WaitAsync().ConfigureAwait(false);
-        try
+        if (_master is { } master)
         {
-            if (_master is { } master)
-            {
-                var lost = !master.IsAlive;
-                await master.DisposeAsync().ConfigureAwait(false);
-                Log.Disconnected(_logger, DisplayName, lost);
-            }
+            var lost = !master.IsAlive;
+            await master.DisposeAsync().ConfigureAwait(false);
+            Log.Disconnected(_logger, DisplayName, lost);
         }
-        finally
-        {
-            _connectLock.Release();
-        }
-
-        _disposed.Dispose();
-    }
-
-    /// <summary>Runs a shell command and throws <see cref="HostCommandException"/> unless it succeeds.</summary>
-    internal async Task<HostCommandResult> RunCheckedAsync(HostCommand command, string what, CancellationToken cancellationToken)
-    {
-        var result = await RunCommandAsync(command, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? result : throw new HostCommandException($"{what} on {DisplayName}", result);
     }
 
     /// <summary>Returns the live master, or throws the exception that tells why there is none.</summary>
     internal SshControlMaster RequireMaster()
     {
-        ObjectDisposedException.ThrowIf(_disposeState != 0, this);
+        ObjectDisposedException.ThrowIf(DisposalToken.IsCancellationRequested, this);
         var master = _master ?? throw new InvalidOperationException($"{DisplayName} is not connected: call ConnectAsync first.");
         return master.IsAlive
             ? master

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Opencode.Sessions.Internal;
+using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Opencode.Sessions.Hosting;
 
-namespace Opencode.Sessions.Internal;
+namespace Opencode.Sessions.Hosting;
 
 /// <summary>
 /// Splits a byte stream into complete lines (LF terminated, a CR before the LF is dropped). Incomplete trailing bytes
@@ -9,7 +9,11 @@ namespace Opencode.Sessions.Internal;
 /// <see cref="MaxLineBytes"/> are cut: the first part is emitted with <see cref="FollowedLine.Truncated"/> set and the
 /// rest up to the next newline is discarded, so memory stays bounded whatever the writer does.
 /// </summary>
-internal sealed class LineAssembler
+/// <remarks>
+/// For host authors implementing <see cref="IHost.FollowFileAsync"/>: feed it the bytes read from the followed file and
+/// yield the lines it completes; call <see cref="Flush"/> only when the file is replaced or the source ends. Not thread-safe.
+/// </remarks>
+public sealed class LineAssembler
 {
     /// <summary>The line limit hosts use when following <c>optio.log</c> (1 MiB).</summary>
     public const int DefaultMaxLineBytes = 1024 * 1024;
@@ -22,6 +26,9 @@ internal sealed class LineAssembler
     private int _length;
     private bool _discarding;
 
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="maxLineBytes">The longest line, in bytes, emitted whole (at least 16).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLineBytes"/> is less than 16.</exception>
     public LineAssembler(int maxLineBytes = DefaultMaxLineBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 16);
@@ -36,8 +43,11 @@ internal sealed class LineAssembler
     public int Pending => _length;
 
     /// <summary>Feeds bytes; every line they complete is added to <paramref name="lines"/>.</summary>
+    /// <param name="data">The next bytes of the stream.</param>
+    /// <param name="lines">Receives the completed lines, in order.</param>
     public void Append(ReadOnlySpan<byte> data, List<FollowedLine> lines)
     {
+        ArgumentNullException.ThrowIfNull(lines);
         while (!data.IsEmpty)
         {
             var newline = data.IndexOf((byte)'\n');
@@ -72,8 +82,10 @@ internal sealed class LineAssembler
     /// Ends the current line as if a newline had arrived (used when the source ends or is replaced): buffered bytes
     /// are emitted as a line, and the remainder of a cut line is no longer being discarded.
     /// </summary>
+    /// <param name="lines">Receives the pending line, if any.</param>
     public void Flush(List<FollowedLine> lines)
     {
+        ArgumentNullException.ThrowIfNull(lines);
         if (_discarding)
         {
             _discarding = false;

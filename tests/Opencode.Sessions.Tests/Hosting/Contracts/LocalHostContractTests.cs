@@ -1,0 +1,22 @@
+using Opencode.Sessions.Hosting;
+using Opencode.Sessions.Hosting.Local;
+using Opencode.Sessions.Hosting.Ssh;
+using Opencode.Sessions.Workdir;
+using Opencode.Sessions.Testing.Contracts;
+
+namespace Opencode.Sessions.Tests.Hosting.Contracts;
+
+/// <summary>The host contract kit against <see cref="LocalHost"/>, with every capability.</summary>
+public sealed class LocalHostContractTests : HostContractTests
+{
+    private string _root = null!;
+
+    [OneTimeSetUp]
+    public void CreateRoot() => _root = Directory.CreateTempSubdirectory("ocs-local-kit-").FullName;
+
+    [OneTimeTearDown]
+    public void DeleteRoot() => Directory.Delete(_root, recursive: true);
+
+    protected override Task<IHost> CreateHostAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IHost>(new LocalHost("kit-" + Guid.NewGuid().ToString("N"), _root));
+}
