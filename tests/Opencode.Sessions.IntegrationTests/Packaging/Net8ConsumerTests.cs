@@ -65,11 +65,11 @@ public sealed class Net8ConsumerTests
         var app = Path.Combine(_root, "app");
         WriteConsumer(repository, app, feed);
 
-        var restore = await DotnetAsync(app, ["restore", "-nologo"], cancellationToken);
+        var restore = await DotnetAsync(app, ["restore", "-nologo", "--disable-build-servers"], cancellationToken);
         Assert.That(restore.Output, Does.Not.Contain("NU1605").And.Not.Contain("NU1608"), restore.Output);
         Assert.That(restore.ExitCode, Is.Zero, restore.Output);
 
-        var build = await DotnetAsync(app, ["build", "--no-restore", "-nologo", "-c", "Release"], cancellationToken);
+        var build = await DotnetAsync(app, ["build", "--no-restore", "-nologo", "-c", "Release", "--disable-build-servers"], cancellationToken);
         Assert.That(build.Output, Does.Not.Contain("NU1605").And.Not.Contain("NU1608"), build.Output);
         Assert.That(build.ExitCode, Is.Zero, build.Output);
 
