@@ -38,8 +38,8 @@ internal static partial class ConversationsLog
     public static partial void RecreatingSession(ILogger logger, string recordId, string sessionId, string reason);
 
     [LoggerMessage(EventId = 1451, EventName = "TurnStreamCompleted", Level = LogLevel.Debug,
-        Message = "Session {SessionId}: stream completed with {EventCount} events, {ToolCount} tool calls in {ElapsedMs} ms")]
-    public static partial void StreamCompleted(ILogger logger, string sessionId, int eventCount, int toolCount, long elapsedMs);
+        Message = "Session {SessionId}: stream completed with {EventCount} events, {ToolCount} tool calls in {ElapsedSeconds:0.000} s")]
+    public static partial void StreamCompleted(ILogger logger, string sessionId, int eventCount, int toolCount, double elapsedSeconds);
 
     [LoggerMessage(EventId = 1452, EventName = "TurnStreamInterrupted", Level = LogLevel.Warning,
         Message = "Session {SessionId}: the event stream broke after the prompt was posted; using the server's messages")]
@@ -58,8 +58,8 @@ internal static partial class ConversationsLog
     public static partial void TurnFailed(ILogger logger, string recordId, string sessionId, Exception exception);
 
     [LoggerMessage(EventId = 1456, EventName = "TurnFinished", Level = LogLevel.Information,
-        Message = "Record {RecordId}: turn {Status} in {ElapsedMs} ms with {ToolCount} tool calls")]
-    public static partial void TurnFinished(ILogger logger, string recordId, string status, long elapsedMs, int toolCount);
+        Message = "Record {RecordId}: turn {Status} in {ElapsedSeconds:0.000} s with {ToolCount} tool calls")]
+    public static partial void TurnFinished(ILogger logger, string recordId, string status, double elapsedSeconds, int toolCount);
 
     [LoggerMessage(EventId = 1460, EventName = "ApplyPatchArtifactsDropped", Level = LogLevel.Information,
         Message = "apply_patch changed {FileCount} file(s) ({Paths}) in message {MessageId} of session {SessionId}; opencode sends no content for them, read them from the sandbox")]

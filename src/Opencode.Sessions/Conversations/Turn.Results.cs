@@ -144,8 +144,8 @@ public sealed partial class Turn
 
         var statusTag = new KeyValuePair<string, object?>("opencode.turn.status", status);
         TurnCount.Add(1, statusTag);
-        TurnDuration.Record(result.Duration.TotalMilliseconds, statusTag);
-        ConversationsLog.TurnFinished(_logger, _session.Record.RecordId, status, (long)result.Duration.TotalMilliseconds, result.ToolParts.Count);
+        TurnDuration.Record(result.Duration.TotalSeconds, statusTag);
+        ConversationsLog.TurnFinished(_logger, _session.Record.RecordId, status, result.Duration.TotalSeconds, result.ToolParts.Count);
         Emit(activity, "turn.finished", ("status", status));
         if (_options.OnTurnFinished is { } onFinished)
         {

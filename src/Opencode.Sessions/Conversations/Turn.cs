@@ -23,7 +23,7 @@ public sealed partial class Turn
         "opencode.sessions.turn.count", "{turn}", "Conversation turns by final status.");
 
     private static readonly Histogram<double> TurnDuration = Telemetry.Meter.CreateHistogram<double>(
-        "opencode.sessions.turn.duration", "ms", "Duration of conversation turns.");
+        "opencode.sessions.turn.duration", "s", "Duration of conversation turns.");
 
     private readonly ConversationSession _session;
     private readonly TurnOptions _options;
@@ -196,8 +196,8 @@ public sealed partial class Turn
             }
 
             var elapsed = _time.GetElapsedTime(streamStarted);
-            Emit(activity, "stream.completed", ("duration_ms", (long)elapsed.TotalMilliseconds), ("first_token_ms", (long?)firstToken?.TotalMilliseconds), ("event_count", events), ("tool_count", reply.ToolCount));
-            ConversationsLog.StreamCompleted(_logger, sessionId, events, reply.ToolCount, (long)elapsed.TotalMilliseconds);
+            Emit(activity, "stream.completed", ("duration_s", elapsed.TotalSeconds), ("first_token_s", firstToken?.TotalSeconds), ("event_count", events), ("tool_count", reply.ToolCount));
+            ConversationsLog.StreamCompleted(_logger, sessionId, events, reply.ToolCount, elapsed.TotalSeconds);
             return false;
         }
         catch (Exception e) when (posted && !cancellationToken.IsCancellationRequested && e is not (OpencodeSessionNotFoundException or OpencodeStaleSessionException))

@@ -5,22 +5,20 @@ using System.Reflection;
 namespace Opencode.Sessions.Diagnostics;
 
 /// <summary>
-/// The library's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, both named <c>"Opencode.Sessions"</c>
-/// and versioned with the assembly, so a consumer enables all of its traces and metrics with one name.
+/// The library's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, named by the public
+/// <see cref="OpencodeSessionsTelemetry"/> constants and versioned with the assembly, so a consumer enables all of its
+/// traces and metrics with one name. Durations are recorded in seconds.
 /// </summary>
 internal static class Telemetry
 {
-    /// <summary>The name of the activity source and of the meter.</summary>
-    public const string Name = "Opencode.Sessions";
-
     /// <summary>The informational version of this assembly (falls back to the assembly version).</summary>
     public static readonly string Version = ResolveVersion();
 
     /// <summary>The activity source every span of the library is started from.</summary>
-    public static readonly ActivitySource ActivitySource = new(Name, Version);
+    public static readonly ActivitySource ActivitySource = new(OpencodeSessionsTelemetry.ActivitySourceName, Version);
 
     /// <summary>The meter every instrument of the library is created on.</summary>
-    public static readonly Meter Meter = new(Name, Version);
+    public static readonly Meter Meter = new(OpencodeSessionsTelemetry.MeterName, Version);
 
     /// <summary>Marks <paramref name="activity"/> as failed with the exception's type and message (no stack).</summary>
     /// <param name="activity">The activity, or null when nobody listens.</param>

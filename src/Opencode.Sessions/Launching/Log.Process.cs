@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1101, EventName = "OpencodeInstallStarted", Level = LogLevel.Information, Message = "Installing opencode {Version} with npm into {CacheRoot} on {Host}")]
     public static partial void OpencodeInstallStarted(ILogger logger, string version, string cacheRoot, string host);
 
-    [LoggerMessage(EventId = 1102, EventName = "OpencodeInstallFinished", Level = LogLevel.Information, Message = "Installed opencode {Version} at {Path} in {ElapsedMs} ms")]
-    public static partial void OpencodeInstallFinished(ILogger logger, string version, string path, long elapsedMs);
+    [LoggerMessage(EventId = 1102, EventName = "OpencodeInstallFinished", Level = LogLevel.Information, Message = "Installed opencode {Version} at {Path} in {ElapsedSeconds:0.000} s")]
+    public static partial void OpencodeInstallFinished(ILogger logger, string version, string path, double elapsedSeconds);
 
     [LoggerMessage(EventId = 1103, EventName = "OpencodeInstallFailed", Level = LogLevel.Warning, Message = "Installing opencode {Version} failed with exit code {ExitCode}")]
     public static partial void OpencodeInstallFailed(ILogger logger, string version, int exitCode);
@@ -26,14 +26,14 @@ internal static partial class Log
     [LoggerMessage(EventId = 1120, EventName = "OpencodeLaunching", Level = LogLevel.Information, Message = "Launching opencode serve on {Host} in {WorkDirectory}")]
     public static partial void OpencodeLaunching(ILogger logger, string host, string workDirectory);
 
-    [LoggerMessage(EventId = 1121, EventName = "OpencodeReady", Level = LogLevel.Information, Message = "opencode (pid {ProcessId}) is listening on port {Port} after {ElapsedMs} ms")]
-    public static partial void OpencodeReady(ILogger logger, int processId, int port, long elapsedMs);
+    [LoggerMessage(EventId = 1121, EventName = "OpencodeReady", Level = LogLevel.Information, Message = "opencode (pid {ProcessId}) is listening on port {Port} after {ElapsedSeconds:0.000} s")]
+    public static partial void OpencodeReady(ILogger logger, int processId, int port, double elapsedSeconds);
 
     [LoggerMessage(EventId = 1122, EventName = "OpencodeOutput", Level = LogLevel.Debug, Message = "opencode[{ProcessId}]: {Line}")]
     public static partial void OpencodeOutput(ILogger logger, int processId, string line);
 
-    [LoggerMessage(EventId = 1123, EventName = "OpencodeReadyTimeout", Level = LogLevel.Warning, Message = "opencode (pid {ProcessId}) printed no listening URL within {Timeout}; killing it")]
-    public static partial void OpencodeReadyTimeout(ILogger logger, int processId, TimeSpan timeout);
+    [LoggerMessage(EventId = 1123, EventName = "OpencodeReadyTimeout", Level = LogLevel.Warning, Message = "opencode (pid {ProcessId}) printed no listening URL within {TimeoutSeconds} s; killing it")]
+    public static partial void OpencodeReadyTimeout(ILogger logger, int processId, double timeoutSeconds);
 
     [LoggerMessage(EventId = 1124, EventName = "OpencodeExitedBeforeReady", Level = LogLevel.Warning, Message = "opencode (pid {ProcessId}) exited with code {ExitCode} before it was ready")]
     public static partial void OpencodeExitedBeforeReady(ILogger logger, int processId, int exitCode);

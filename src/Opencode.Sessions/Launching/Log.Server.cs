@@ -10,8 +10,8 @@ namespace Opencode.Sessions.Launching;
 /// <content>Log messages of <see cref="OpencodeServer"/> (EventIds 1130–1139).</content>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1130, EventName = "OpencodeServerStarted", Level = LogLevel.Information, Message = "opencode {Version} (pid {ProcessId}) serves {WorkingDirectory} at {BaseAddress}, ready after {ElapsedMs} ms")]
-    public static partial void OpencodeServerStarted(ILogger logger, string version, int processId, string workingDirectory, Uri baseAddress, long elapsedMs);
+    [LoggerMessage(EventId = 1130, EventName = "OpencodeServerStarted", Level = LogLevel.Information, Message = "opencode {Version} (pid {ProcessId}) serves {WorkingDirectory} at {BaseAddress}, ready after {ElapsedSeconds:0.000} s")]
+    public static partial void OpencodeServerStarted(ILogger logger, string version, int processId, string workingDirectory, Uri baseAddress, double elapsedSeconds);
 
     [LoggerMessage(EventId = 1131, EventName = "OpencodeServerHealthRetry", Level = LogLevel.Debug, Message = "opencode (pid {ProcessId}) did not answer its health check yet (attempt {Attempt})")]
     public static partial void OpencodeServerHealthRetry(ILogger logger, int processId, int attempt, Exception exception);

@@ -164,7 +164,7 @@ internal sealed class OpencodeInstaller
         var result = await _host.RunCommandAsync(command, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded && ParseKeyValues(result.StandardOutput).TryGetValue("cache", out var path))
         {
-            Log.OpencodeInstallFinished(_logger, version, path, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            Log.OpencodeInstallFinished(_logger, version, path, _timeProvider.GetElapsedTime(started).TotalSeconds);
             progress?.Invoke(null, $"Installed opencode {version}");
             return path;
         }

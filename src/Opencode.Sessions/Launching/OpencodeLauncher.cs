@@ -102,7 +102,7 @@ internal sealed class OpencodeLauncher
         try
         {
             var listening = await WaitUntilReadyAsync(process, monitor, options.ReadyTimeout, options.ReadyTimeoutSetting, cancellationToken).ConfigureAwait(false);
-            Log.OpencodeReady(_logger, process.ProcessId, listening.Port, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            Log.OpencodeReady(_logger, process.ProcessId, listening.Port, _timeProvider.GetElapsedTime(started).TotalSeconds);
             return new OpencodeServerProcess(_host, process, listening, credentials, monitor, passwordFile, _logger);
         }
         catch
@@ -139,7 +139,7 @@ internal sealed class OpencodeLauncher
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Log.OpencodeReadyTimeout(_logger, process.ProcessId, timeout);
+        Log.OpencodeReadyTimeout(_logger, process.ProcessId, timeout.TotalSeconds);
         throw new TimeoutException(
             $"opencode did not print its listening URL within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s " +
             $"({setting}) on {_host.DisplayName}; it was killed." + Environment.NewLine +

@@ -78,7 +78,7 @@ public sealed partial class OpencodeServer
                 .ConfigureAwait(false);
             var version = CheckVersion(health, executable, options);
             var server = new OpencodeServer(host, state, process, client, version, workingDirectory, logger);
-            Log.OpencodeServerStarted(logger, version, server.ProcessId, workingDirectory, server.BaseAddress, (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+            Log.OpencodeServerStarted(logger, version, server.ProcessId, workingDirectory, server.BaseAddress, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
             options.Progress?.Invoke($"opencode {version} is listening on {server.BaseAddress}");
             return server;
         }

@@ -24,7 +24,7 @@ namespace Opencode.Sessions.Opencode;
 public partial class OpencodeClient : IDisposable, IAsyncDisposable
 {
     private static readonly Histogram<double> RequestDuration = Telemetry.Meter.CreateHistogram<double>(
-        "opencode.sessions.client.request.duration", "ms", "Duration of HTTP requests to the opencode server.");
+        "opencode.sessions.client.request.duration", "s", "Duration of HTTP requests to the opencode server.");
 
     private readonly HttpClient _http = null!;
     private readonly bool _ownsHttp;
@@ -205,8 +205,8 @@ public partial class OpencodeClient : IDisposable, IAsyncDisposable
             var status = (int)response.StatusCode;
             var elapsed = Stopwatch.GetElapsedTime(started);
             activity?.SetTag("http.response.status_code", status);
-            RequestDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("http.request.method", method.Method), new KeyValuePair<string, object?>("http.response.status_code", status));
-            OpencodeClientLog.Request(_logger, method.Method, path, status, (long)elapsed.TotalMilliseconds);
+            RequestDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("http.request.method", method.Method), new KeyValuePair<string, object?>("http.response.status_code", status));
+            OpencodeClientLog.Request(_logger, method.Method, path, status, elapsed.TotalSeconds);
             if (status is < 200 or > 299)
             {
                 throw OpencodeErrorMapper.FromStatus(status, requestName, bytes);
@@ -233,7 +233,7 @@ public partial class OpencodeClient : IDisposable, IAsyncDisposable
     private OpencodeClientException Failed(Activity? activity, long started, HttpMethod method, string path, OpencodeClientException error)
     {
         Telemetry.Fail(activity, error);
-        OpencodeClientLog.RequestFailed(_logger, method.Method, path, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, error.GetType().Name);
+        OpencodeClientLog.RequestFailed(_logger, method.Method, path, Stopwatch.GetElapsedTime(started).TotalSeconds, error.GetType().Name);
         return error;
     }
 

@@ -7,12 +7,12 @@ namespace Opencode.Sessions.Opencode;
 internal static partial class OpencodeClientLog
 {
     [LoggerMessage(EventId = 1400, EventName = "OpencodeRequest", Level = LogLevel.Debug,
-        Message = "opencode {Method} {Path} answered {StatusCode} in {ElapsedMs} ms")]
-    public static partial void Request(ILogger logger, string method, string path, int statusCode, long elapsedMs);
+        Message = "opencode {Method} {Path} answered {StatusCode} in {ElapsedSeconds:0.000} s")]
+    public static partial void Request(ILogger logger, string method, string path, int statusCode, double elapsedSeconds);
 
     [LoggerMessage(EventId = 1401, EventName = "OpencodeRequestFailed", Level = LogLevel.Debug,
-        Message = "opencode {Method} {Path} failed after {ElapsedMs} ms: {Reason}")]
-    public static partial void RequestFailed(ILogger logger, string method, string path, long elapsedMs, string reason);
+        Message = "opencode {Method} {Path} failed after {ElapsedSeconds:0.000} s: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, double elapsedSeconds, string reason);
 
     [LoggerMessage(EventId = 1420, EventName = "EventStreamConnected", Level = LogLevel.Debug,
         Message = "opencode event stream connected (attempt {Attempt})")]
