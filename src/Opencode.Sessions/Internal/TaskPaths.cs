@@ -15,8 +15,6 @@ internal static class TaskPaths
     /// <summary>Environment variable (read on the worker) that overrides the remote task root.</summary>
     public const string RemoteTaskRootVariable = "OPENCODE_SESSIONS_REMOTE_TASK_ROOT";
 
-    /// <summary>Throws unless <paramref name="processId"/> is safe as one path segment everywhere (see <see cref="ProcessIds"/>).</summary>
-    public static void ValidateProcessId(string processId, string paramName) => ProcessIds.Validate(processId, paramName);
 
     /// <summary>The data root: <c>$OPENCODE_SESSIONS_DATA_DIR</c>, else <c>$XDG_DATA_HOME/opencode-sessions</c>, else <c>~/.local/share/opencode-sessions</c>.</summary>
     public static string DataRoot() =>

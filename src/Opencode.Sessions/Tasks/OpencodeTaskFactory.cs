@@ -31,7 +31,7 @@ public static class OpencodeTaskFactory
         ArgumentNullException.ThrowIfNull(processId);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(config);
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
+        ProcessIds.Validate(processId, nameof(processId));
         OpencodeTaskConfigValidator.Validate(config);
 
         var frozen = config with

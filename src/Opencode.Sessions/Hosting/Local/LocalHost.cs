@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 
+using Opencode.Sessions;
+
 namespace Opencode.Sessions.Hosting.Local;
 
 /// <summary>
@@ -28,7 +30,7 @@ public sealed partial class LocalHost : HostBase
     public LocalHost(string processId, string? taskRoot = null, ILogger<LocalHost>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(processId);
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
+        ProcessIds.Validate(processId, nameof(processId));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         TaskDirectory = TaskPaths.LocalTaskDirectory(processId, taskRoot);
         WorkDirectory = Path.Combine(TaskDirectory, "workdir");

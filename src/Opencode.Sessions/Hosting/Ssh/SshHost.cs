@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
+using Opencode.Sessions;
+
 namespace Opencode.Sessions.Hosting.Ssh;
 
 /// <summary>
@@ -54,7 +56,7 @@ public sealed partial class SshHost : HostBase
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(processId);
-        TaskPaths.ValidateProcessId(processId, nameof(processId));
+        ProcessIds.Validate(processId, nameof(processId));
         var problems = config.GetProblems();
         if (problems.Count > 0)
         {
