@@ -6,8 +6,8 @@ using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;
 
-/// <content>Commands run to completion (<see cref="HostCapabilities.Commands"/>).</content>
-public abstract partial class HostContractTests
+/// <content>Commands run to completion.</content>
+public abstract partial class ProcessHostContractTests
 {
     /// <summary>Values that break naive quoting.</summary>
     private static readonly string[] HostileArguments =
@@ -21,7 +21,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task RunCommand_ReportsExitCodeStdoutAndStderr()
     {
-        RequireCapability(HostCapabilities.Commands, "the case runs /bin/sh");
         using var timeout = Timeout();
 
         var result = await Host.RunCommandAsync(HostCommand.Shell("echo out; printf 'err no newline' >&2; exit 42"), timeout.Token).ConfigureAwait(false);
@@ -35,7 +34,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task RunCommand_HostileArguments_ArriveUnchanged()
     {
-        RequireCapability(HostCapabilities.Commands, "the case runs printf");
         using var timeout = Timeout();
 
         var result = await Host.RunCommandAsync(new HostCommand("printf", ["%s\\0", .. HostileArguments]), timeout.Token).ConfigureAwait(false);
@@ -49,7 +47,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task RunCommand_StandardInput_IsDeliveredWholeThenClosed()
     {
-        RequireCapability(HostCapabilities.Commands, "the case runs wc");
         using var timeout = Timeout();
         var input = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
 
@@ -63,7 +60,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task RunCommand_WorkingDirectoryAndEnvironment_AreApplied()
     {
-        RequireCapability(HostCapabilities.Commands, "the case runs pwd");
         using var timeout = Timeout();
         var directory = Host.WorkDirectory + "/sub dir 'q'";
         await WriteTextAsync(directory + "/f", "x", timeout.Token).ConfigureAwait(false);
@@ -87,7 +83,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task ResolveHome_IsTheHomeCommandsSee()
     {
-        RequireCapability(HostCapabilities.Commands, "the case compares with $HOME in /bin/sh");
         using var timeout = Timeout();
 
         var home = await Host.ResolveHomeAsync(timeout.Token).ConfigureAwait(false);
@@ -102,7 +97,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task RunCommand_Cancelled_EndsPromptly()
     {
-        RequireCapability(HostCapabilities.Commands, "the case runs sleep");
         using var timeout = Timeout();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
         var marker = Host.WorkDirectory + "/finished";

@@ -8,15 +8,22 @@ using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;
 
-/// <content>Launched processes and their process groups (<see cref="HostCapabilities.ProcessGroups"/>).</content>
-public abstract partial class HostContractTests
+/// <summary>
+/// The contract of a host that runs real programs: everything <see cref="HostContractTests"/> checks, plus commands
+/// (exit codes, output, input, working directory, environment, cancellation) and launched process groups (output,
+/// graceful, escalated and aggressive termination, a child of the leader ends too, disposal stops what is left).
+/// <see cref="LocalHost"/> and <see cref="SshHost"/>
+/// pass it; a host that only records or simulates (such as <see cref="FakeHost"/>) derives from
+/// <see cref="HostContractTests"/> instead.
+/// </summary>
+/// <remarks>This part: launched processes and their process groups.</remarks>
+public abstract partial class ProcessHostContractTests : HostContractTests
 {
     /// <summary>Output (standard error merged, a last line without newline included) is delivered; the exit code is reported.</summary>
     /// <returns>A task that completes when the case is done.</returns>
     [Test]
     public async Task Launch_DeliversOutputLinesAndTheExitCode()
     {
-        RequireProcessGroups();
         using var timeout = Timeout();
         var lines = new ConcurrentQueue<string>();
 
@@ -42,7 +49,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task Terminate_Graceful_TheLeaderHandlesTermAndTheChildEnds()
     {
-        RequireProcessGroups();
         using var timeout = Timeout();
         var (process, child, lines) = await LaunchGroupAsync(ignoreTerm: false, timeout.Token).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
@@ -60,7 +66,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task Terminate_GracefulButTermIgnored_EscalatesToKillAfterTheGracePeriod()
     {
-        RequireProcessGroups();
         using var timeout = Timeout();
         var (process, child, _) = await LaunchGroupAsync(ignoreTerm: true, timeout.Token).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
@@ -80,7 +85,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task Terminate_Aggressive_KillsTheGroupAtOnce()
     {
-        RequireProcessGroups();
         using var timeout = Timeout();
         var (process, child, lines) = await LaunchGroupAsync(ignoreTerm: false, timeout.Token).ConfigureAwait(false);
         await using (process.ConfigureAwait(false))
@@ -98,7 +102,6 @@ public abstract partial class HostContractTests
     [Test]
     public async Task Dispose_StopsLaunchedProcessGroups()
     {
-        RequireProcessGroups();
         using var timeout = Timeout();
         var (process, child, _) = await LaunchGroupAsync(ignoreTerm: true, timeout.Token).ConfigureAwait(false);
         var leader = process.ProcessId;
@@ -125,11 +128,6 @@ public abstract partial class HostContractTests
         return result.ExitCode == 0;
     }
 
-    private void RequireProcessGroups()
-    {
-        RequireCapability(HostCapabilities.ProcessGroups, "the case launches real process groups");
-        RequireCapability(HostCapabilities.Commands, "the case looks for surviving processes with kill -0");
-    }
 
     /// <summary>Launches a leader that starts a child in its group and prints READY with both pids.</summary>
     private async Task<(IHostProcess Process, int Child, ConcurrentQueue<string> Lines)> LaunchGroupAsync(bool ignoreTerm, CancellationToken cancellationToken)

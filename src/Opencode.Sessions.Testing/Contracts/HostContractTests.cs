@@ -25,8 +25,9 @@ namespace Opencode.Sessions.Testing.Contracts;
 /// </para>
 /// <para>
 /// To arrange state the host API cannot create (appending to a file, a symbolic link) the kit runs POSIX commands
-/// through the host; a host without <see cref="HostCapabilities.Commands"/> overrides <see cref="AppendAsync"/> and
-/// <see cref="CreateSymlinkAsync"/>. <see cref="StartServerOnHostAsync"/> assumes the host's loopback interface is this
+/// through the host; a host that cannot run programs overrides <see cref="AppendAsync"/> and
+/// <see cref="CreateSymlinkAsync"/>. A host that runs real programs derives from <see cref="ProcessHostContractTests"/>,
+/// which adds commands and process groups. <see cref="StartServerOnHostAsync"/> assumes the host's loopback interface is this
 /// machine's; override it for a host elsewhere.
 /// </para>
 /// </remarks>
@@ -46,9 +47,6 @@ public abstract partial class HostContractTests
 
     /// <summary>Gets the host of the current test (connected, work directory set up).</summary>
     protected IHost Host => _host ?? throw new InvalidOperationException("The host is created in the kit's [SetUp].");
-
-    /// <summary>Gets what the host under test can do; cases needing more are skipped. Default <see cref="HostCapabilities.All"/>.</summary>
-    protected virtual HostCapabilities Capabilities => HostCapabilities.All;
 
     /// <summary>Gets how long one case may take. Default 60 seconds.</summary>
     protected virtual TimeSpan CaseTimeout => TimeSpan.FromSeconds(60);
@@ -119,7 +117,6 @@ public abstract partial class HostContractTests
     /// <returns>A task that completes when the bytes are in the file.</returns>
     protected virtual async Task AppendAsync(string path, string text, CancellationToken cancellationToken)
     {
-        RequireCapability(HostCapabilities.Commands, "the kit appends to files with a shell command (override AppendAsync)");
         var result = await Host.RunCommandAsync(HostCommand.Shell("printf '%s' \"$1\" >> \"$2\"", text, path), cancellationToken).ConfigureAwait(false);
         Assert.That(result.ExitCode, Is.Zero, "appending failed: " + result.StandardError);
     }
@@ -131,7 +128,6 @@ public abstract partial class HostContractTests
     /// <returns>A task that completes when the link exists.</returns>
     protected virtual async Task CreateSymlinkAsync(string linkPath, string target, CancellationToken cancellationToken)
     {
-        RequireCapability(HostCapabilities.Commands, "the kit creates symbolic links with a shell command (override CreateSymlinkAsync)");
         var result = await Host.RunCommandAsync(new HostCommand("ln", ["-s", "--", target, linkPath]), cancellationToken).ConfigureAwait(false);
         Assert.That(result.ExitCode, Is.Zero, "ln -s failed: " + result.StandardError);
     }
@@ -165,16 +161,6 @@ public abstract partial class HostContractTests
         return Task.FromResult((port, ReceiveAsync()));
     }
 
-    /// <summary>Skips the case unless the host has <paramref name="capability"/>.</summary>
-    /// <param name="capability">The capability needed.</param>
-    /// <param name="why">What the case needs it for.</param>
-    protected void RequireCapability(HostCapabilities capability, string why)
-    {
-        if ((Capabilities & capability) != capability)
-        {
-            Assert.Ignore($"The host under test lacks the {capability} capability ({nameof(HostCapabilities)}.{capability}): {why}.");
-        }
-    }
 
     /// <summary>Creates a token source that cancels after <see cref="CaseTimeout"/>.</summary>
     /// <returns>The token source; dispose it.</returns>

@@ -7,7 +7,7 @@ using Opencode.Sessions.Testing.Contracts;
 namespace Opencode.Sessions.ExtensionTests.Hosts;
 
 /// <summary>The host kit against <see cref="ShellHost"/>, a host built from the public API alone; every capability.</summary>
-public sealed class ShellHostContractTests : HostContractTests
+public sealed class ShellHostContractTests : ProcessHostContractTests
 {
     private string _root = null!;
 

@@ -11,7 +11,7 @@ namespace Opencode.Sessions.IntegrationTests.Hosting.Contracts;
 /// The host contract kit against <see cref="SshHost"/> through the shared sshd (this machine), with every capability.
 /// The tunnel case's default server listens here, which is the host's loopback too.
 /// </summary>
-public sealed class SshHostContractTests : HostContractTests
+public sealed class SshHostContractTests : ProcessHostContractTests
 {
     private SshServerFixture _server = null!;
     private string _root = null!;

@@ -15,8 +15,6 @@ public sealed class FakeHostContractTests : HostContractTests
 {
     private FakeHost? _host;
 
-    protected override HostCapabilities Capabilities => HostCapabilities.None;
-
     protected override Task<IHost> CreateHostAsync(CancellationToken cancellationToken)
     {
         _host = new FakeHost("/fake/tasks/kit-" + Guid.NewGuid().ToString("N"));

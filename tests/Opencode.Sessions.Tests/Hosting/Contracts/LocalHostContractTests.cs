@@ -7,7 +7,7 @@ using Opencode.Sessions.Testing.Contracts;
 namespace Opencode.Sessions.Tests.Hosting.Contracts;
 
 /// <summary>The host contract kit against <see cref="LocalHost"/>, with every capability.</summary>
-public sealed class LocalHostContractTests : HostContractTests
+public sealed class LocalHostContractTests : ProcessHostContractTests
 {
     private string _root = null!;
 
