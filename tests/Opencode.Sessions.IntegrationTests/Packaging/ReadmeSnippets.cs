@@ -58,6 +58,13 @@ internal static partial class ReadmeSnippets
                 continue;
             }
 
+            // A sketch of the reader's own code (a store or host they write) is marked by an HTML comment on the line
+            // before its fence, `<!-- sketch: why -->`, and is not compiled.
+            if (i > 0 && lines[i - 1].TrimStart().StartsWith("<!-- sketch:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var body = new List<string>();
             var firstLine = i + 2; // 1-based number of the line after the fence
             for (i++; i < lines.Length && !lines[i].TrimStart().StartsWith("```", StringComparison.Ordinal); i++)

@@ -39,6 +39,7 @@ internal sealed class WorkerProject : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Microsoft.Extensions.Hosting" Version="10.0.14" />
+                <PackageReference Include="OpenTelemetry.Extensions.Hosting" Version="1.21.0" />
               </ItemGroup>
               <ItemGroup>
             {references}
