@@ -1,12 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.IO.Enumeration;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
 using Opencode.Sessions.Workdir;
-using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;

@@ -1,9 +1,4 @@
 using System.Text;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
-using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;

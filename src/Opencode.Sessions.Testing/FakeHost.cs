@@ -1,9 +1,5 @@
 using System.Net;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;

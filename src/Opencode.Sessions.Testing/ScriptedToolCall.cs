@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Testing;

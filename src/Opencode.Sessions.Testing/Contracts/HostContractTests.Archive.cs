@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using NUnit.Framework;
-using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;

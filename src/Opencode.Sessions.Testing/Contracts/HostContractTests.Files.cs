@@ -2,9 +2,6 @@ using System.Formats.Tar;
 using System.Text;
 using NUnit.Framework;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;
 

@@ -4,7 +4,6 @@ using NUnit.Framework;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;
 

@@ -5,9 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using NUnit.Framework;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Testing.Contracts;
 

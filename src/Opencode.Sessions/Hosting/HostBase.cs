@@ -1,5 +1,4 @@
 using System.Net;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Hosting;

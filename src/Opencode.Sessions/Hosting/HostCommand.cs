@@ -1,5 +1,3 @@
-using Opencode.Sessions.Posix;
-
 namespace Opencode.Sessions.Hosting;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Hosting;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Hosting;
 

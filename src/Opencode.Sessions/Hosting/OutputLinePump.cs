@@ -1,5 +1,3 @@
-using Opencode.Sessions.Internal;
-
 namespace Opencode.Sessions.Hosting;
 
 /// <summary>Drains a process's output stream line by line until it ends (or breaks because the process was killed).</summary>

@@ -1,5 +1,3 @@
-using Opencode.Sessions.Hosting;
-
 namespace Opencode.Sessions.Hosting;
 
 /// <summary>

@@ -1,10 +1,5 @@
 using Microsoft.Extensions.Logging;
 
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Workdir;
-
 namespace Opencode.Sessions.Launching;
 
 /// <content>Log messages of <see cref="OpencodeServer"/> (EventIds 1130–1139).</content>

@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Posix;
 

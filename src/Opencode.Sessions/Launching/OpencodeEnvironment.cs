@@ -1,4 +1,3 @@
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 
 using Opencode.Sessions.Hosting;

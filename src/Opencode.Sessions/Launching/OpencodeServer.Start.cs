@@ -2,12 +2,9 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Launching;

@@ -4,8 +4,6 @@ using Opencode.Sessions.Hosting;
 
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Launching;
 

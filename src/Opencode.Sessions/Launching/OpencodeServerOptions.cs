@@ -1,11 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Workdir;
-
 namespace Opencode.Sessions.Launching;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Opencode;
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Workdir;
-
 namespace Opencode.Sessions.Launching;
 
 /// <summary>Checks an <see cref="OpencodeServerOptions"/> and reports every problem at once.</summary>

@@ -1,6 +1,5 @@
 using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Posix;
 

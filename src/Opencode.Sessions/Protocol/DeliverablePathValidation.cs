@@ -1,5 +1,3 @@
-using Opencode.Sessions.Posix;
-
 namespace Opencode.Sessions.Protocol;
 
 /// <summary>The result of validating a deliverable path (lifecycle §4.3).</summary>

@@ -1,5 +1,4 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Protocol;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Posix;
 

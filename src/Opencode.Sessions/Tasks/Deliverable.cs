@@ -1,5 +1,3 @@
-using Opencode.Sessions.Posix;
-
 namespace Opencode.Sessions;
 
 /// <summary>A file the agent announced with a <c>DELIVERABLE:</c> line, fetched from the host.</summary>

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Opencode.Sessions.Launching;
 
 namespace Opencode.Sessions;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Protocol;
 using Opencode.Sessions.Opencode;
 using Opencode.Sessions.Launching;

@@ -1,5 +1,4 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Launching;
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Hosting.Ssh;
 

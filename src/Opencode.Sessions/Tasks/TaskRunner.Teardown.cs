@@ -1,7 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Snapshots;
-using Opencode.Sessions.Launching;
 using Opencode.Sessions.Hosting.Ssh;
 
 namespace Opencode.Sessions;

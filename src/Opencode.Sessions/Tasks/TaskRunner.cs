@@ -2,7 +2,6 @@ using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Protocol;
 using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Launching;

@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Workdir;

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.IO.Enumeration;
-using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.ExtensionTests.Hosts;

@@ -1,9 +1,5 @@
 using System.Runtime.CompilerServices;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.ExtensionTests.Hosts;
 

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.ExtensionTests.Hosts;
 

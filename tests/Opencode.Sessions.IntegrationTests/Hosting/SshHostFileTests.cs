@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 using Opencode.Sessions.IntegrationTests.Infrastructure;
 
 namespace Opencode.Sessions.IntegrationTests.Hosting;

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Opencode.Sessions.Snapshots;
 using Opencode.Sessions.Testing;
-using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.IntegrationTests.Sessions;
 

@@ -1,7 +1,4 @@
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Hosting;
 

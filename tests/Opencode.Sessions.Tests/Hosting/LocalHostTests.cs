@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 
 namespace Opencode.Sessions.Tests.Hosting;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Tests.Internal;
 

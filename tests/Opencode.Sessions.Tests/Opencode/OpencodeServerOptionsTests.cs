@@ -1,5 +1,4 @@
 using Opencode.Sessions.Launching;
-using Opencode.Sessions.Opencode;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

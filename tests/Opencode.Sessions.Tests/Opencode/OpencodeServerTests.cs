@@ -1,6 +1,5 @@
 using System.Text;
 using Opencode.Sessions.Launching;
-using Opencode.Sessions.Opencode;
 
 namespace Opencode.Sessions.Tests.Opencode;
 

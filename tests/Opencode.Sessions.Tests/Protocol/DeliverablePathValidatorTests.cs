@@ -1,6 +1,5 @@
 using Moq;
 using Opencode.Sessions.Protocol;
-using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Tests.Protocol;
 

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Moq;
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Protocol;
 using static Opencode.Sessions.Tests.Protocol.ProtocolTestSupport;
 

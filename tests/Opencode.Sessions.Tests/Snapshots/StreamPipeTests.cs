@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Opencode.Sessions.Internal;
 
 using Opencode.Sessions.Snapshots;
 

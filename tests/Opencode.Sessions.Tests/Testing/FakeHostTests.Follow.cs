@@ -1,9 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Opencode.Sessions.Hosting;
-using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing;
 
 namespace Opencode.Sessions.Tests.Testing;

@@ -1,4 +1,3 @@
-using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Hosting.Local;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Hosting.Local;
 

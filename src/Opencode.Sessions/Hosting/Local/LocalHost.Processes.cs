@@ -1,6 +1,3 @@
-using Opencode.Sessions.Internal;
-using Opencode.Sessions.Launching;
-
 namespace Opencode.Sessions.Hosting.Local;
 
 public sealed partial class LocalHost

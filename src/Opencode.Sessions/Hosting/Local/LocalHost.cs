@@ -5,8 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Workdir;
 
-using Opencode.Sessions;
-
 namespace Opencode.Sessions.Hosting.Local;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 

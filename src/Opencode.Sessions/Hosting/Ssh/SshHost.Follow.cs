@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Opencode.Sessions.Internal;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 

@@ -1,5 +1,3 @@
-using Opencode.Sessions.Workdir;
-
 namespace Opencode.Sessions.Hosting.Ssh;
 
 /// <content>Agent-controlled files beneath the work directory, walked on the host by a perl helper (<see cref="SshWorkdirScript"/>).</content>

@@ -3,8 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
-using Opencode.Sessions;
-
 namespace Opencode.Sessions.Hosting.Ssh;
 
 /// <summary>

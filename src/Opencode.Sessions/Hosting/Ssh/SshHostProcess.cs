@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Opencode.Sessions.Hosting.Local;
 
 namespace Opencode.Sessions.Hosting.Ssh;
 

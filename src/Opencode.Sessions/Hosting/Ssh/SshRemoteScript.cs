@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Opencode.Sessions.Internal;
 using Opencode.Sessions.Posix;
 
 namespace Opencode.Sessions.Hosting.Ssh;

@@ -1,7 +1,5 @@
 using Opencode.Sessions.Hosting;
 using Opencode.Sessions.Hosting.Local;
-using Opencode.Sessions.Hosting.Ssh;
-using Opencode.Sessions.Workdir;
 using Opencode.Sessions.Testing.Contracts;
 
 namespace Opencode.Sessions.Tests.Hosting.Contracts;
