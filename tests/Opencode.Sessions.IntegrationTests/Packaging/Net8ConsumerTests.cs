@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 
@@ -65,11 +63,11 @@ public sealed class Net8ConsumerTests
         var app = Path.Combine(_root, "app");
         WriteConsumer(repository, app, feed);
 
-        var restore = await DotnetAsync(app, ["restore", "-nologo", "--disable-build-servers"], cancellationToken);
+        var restore = await DotnetCli.RunAsync(app, ["restore", "-nologo", "--disable-build-servers"], cancellationToken);
         Assert.That(restore.Output, Does.Not.Contain("NU1605").And.Not.Contain("NU1608"), restore.Output);
         Assert.That(restore.ExitCode, Is.Zero, restore.Output);
 
-        var build = await DotnetAsync(app, ["build", "--no-restore", "-nologo", "-c", "Release", "--disable-build-servers"], cancellationToken);
+        var build = await DotnetCli.RunAsync(app, ["build", "--no-restore", "-nologo", "-c", "Release", "--disable-build-servers"], cancellationToken);
         Assert.That(build.Output, Does.Not.Contain("NU1605").And.Not.Contain("NU1608"), build.Output);
         Assert.That(build.ExitCode, Is.Zero, build.Output);
 
@@ -88,7 +86,7 @@ public sealed class Net8ConsumerTests
         var solution = new { solution = new { path = Path.Combine(repository, "Opencode.Sessions.sln"), projects = ShippedProjects } };
         await File.WriteAllTextAsync(filter, JsonSerializer.Serialize(solution), cancellationToken);
 
-        var pack = await DotnetAsync(repository,
+        var pack = await DotnetCli.RunAsync(repository,
         [
             "pack", filter, "-nologo", "-c", "Release", "-o", feed, "--disable-build-servers", "-clp:ErrorsOnly",
             "-p:Version=" + _version,
@@ -156,60 +154,6 @@ public sealed class Net8ConsumerTests
             .Select(library => library.Name.Split('/'))
             .Select(parts => (parts[0], parts[1]))
             .ToList();
-    }
-
-    private static async Task<(int ExitCode, string Output)> DotnetAsync(
-        string workingDirectory, IEnumerable<string> arguments, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // The test host runs under `dotnet test`, whose MSBuild variables would steer the child's MSBuild.
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        var stdout = PumpAsync(process.StandardOutput, output);
-        var stderr = PumpAsync(process.StandardError, output);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        await Task.WhenAll(stdout, stderr);
-        return (process.ExitCode, output.ToString());
-    }
-
-    private static async Task PumpAsync(StreamReader reader, StringBuilder output)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
     }
 
     private static string FindRepositoryRoot()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security;
 
 namespace Opencode.Sessions.IntegrationTests.Packaging;
@@ -60,44 +59,8 @@ internal sealed class WorkerProject : IDisposable
         File.WriteAllText(Path.Combine(Directory, relativePath), content);
 
     /// <summary>Runs <c>dotnet build -c Release -v:q -nologo</c> and returns its exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> BuildAsync(CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "build", "-c", "Release", "-v:q", "-nologo", "--disable-build-servers", "-clp:NoSummary" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // The test host's MSBuild variables would point the child build at the test run's own MSBuild state.
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-
-        using var process = Process.Start(info)!;
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-    }
+    public Task<(int ExitCode, string Output)> BuildAsync(CancellationToken cancellationToken) =>
+        DotnetCli.RunAsync(Directory, ["build", "-c", "Release", "-v:q", "-nologo", "--disable-build-servers", "-clp:NoSummary"], cancellationToken);
 
     public void Dispose()
     {
