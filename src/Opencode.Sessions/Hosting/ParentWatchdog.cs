@@ -23,7 +23,7 @@ internal static class ParentWatchdog
     /// <summary>
     /// The wrapper for a process group leader (a child started through <c>setsid</c>): <c>$0</c> = the sweep script
     /// (<see cref="LeftoverProcesses.Script"/>), <c>$1</c> = the task directory whose marker
-    /// (<see cref="OpencodeEnvironment.TaskMarkerVariable"/>) to sweep, or empty; the rest = the program and its
+    /// (<see cref="LeftoverProcesses.MarkerVariable"/>) to sweep, or empty; the rest = the program and its
     /// arguments. On end-of-file the watchdog SIGKILLs every process carrying that exact marker entry (opencode's tools
     /// start commands in sessions of their own, outside the group), then the whole group, itself included. It replaces
     /// itself at once with a shell whose environment holds only PATH: the sweep never kills the sweeper, and the

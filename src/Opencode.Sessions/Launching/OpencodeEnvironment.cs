@@ -21,12 +21,6 @@ internal static class OpencodeEnvironment
     /// <summary>The variable opencode reads its server user name from.</summary>
     public const string UsernameVariable = "OPENCODE_SERVER_USERNAME";
 
-    /// <summary>
-    /// The variable that marks every process of a task with its task directory. opencode's tools run the agent's
-    /// commands in sessions of their own, outside opencode's process group; they (and whatever they start) inherit
-    /// this variable, which is how <see cref="LeftoverProcesses"/> finds them when the session ends.
-    /// </summary>
-    public const string TaskMarkerVariable = LeftoverProcesses.MarkerVariable;
 
     /// <summary>
     /// The variable that carries the names the prelude keeps (space-separated) when the job runner's environment is
@@ -127,7 +121,9 @@ internal static class OpencodeEnvironment
         // (and commands other than the server have no business knowing the password).
         env[PasswordVariable] = null;
         env[UsernameVariable] = null;
-        env[TaskMarkerVariable] = taskDirectory;
+        // Marks every process of the task: opencode's tools run the agent's commands in sessions of their own, outside
+        // opencode's process group; they (and whatever they start) inherit it, which is how LeftoverProcesses finds them.
+        env[LeftoverProcesses.MarkerVariable] = taskDirectory;
         if (inheritEnvironment)
         {
             env.Remove(KeepVariable);
@@ -164,5 +160,5 @@ internal static class OpencodeEnvironment
     public static IReadOnlyList<string> ReservedNames(bool isolateHome) =>
         isolateHome ? [.. FixedReservedNames, .. HomeNames] : FixedReservedNames;
 
-    private static readonly string[] FixedReservedNames = [PasswordVariable, UsernameVariable, "OPENCODE_DB", "BROWSER", TaskMarkerVariable];
+    private static readonly string[] FixedReservedNames = [PasswordVariable, UsernameVariable, "OPENCODE_DB", "BROWSER", LeftoverProcesses.MarkerVariable];
 }

@@ -1,4 +1,5 @@
 using Opencode.Sessions.Launching;
+using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Tests.Opencode;
 
@@ -81,11 +82,11 @@ public sealed class OpencodeEnvironmentTests
     [Test]
     public void Build_TaskMarker_IsTheTaskDirectoryAndCannotBeOverridden()
     {
-        var extra = new Dictionary<string, string?> { [OpencodeEnvironment.TaskMarkerVariable] = "/somewhere/else" };
+        var extra = new Dictionary<string, string?> { [LeftoverProcesses.MarkerVariable] = "/somewhere/else" };
 
         var env = OpencodeEnvironment.Build(TaskDir, isolateHome: false, extra);
 
-        Assert.That(env[OpencodeEnvironment.TaskMarkerVariable], Is.EqualTo(TaskDir), "the agent's processes are found by it when the session ends");
+        Assert.That(env[LeftoverProcesses.MarkerVariable], Is.EqualTo(TaskDir), "the agent's processes are found by it when the session ends");
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Opencode.Sessions.Hosting.Local;
 using Opencode.Sessions.Launching;
 using Opencode.Sessions.Tests.Snapshots;
+using Opencode.Sessions.Hosting;
 
 namespace Opencode.Sessions.Tests.Security;
 
@@ -34,7 +35,7 @@ public sealed class AllowListedEnvironmentSecurityTests
         Assert.That(seen.Keys, Has.None.EqualTo(_secretName), "a secret of the job runner reached opencode's environment");
         Assert.That(seen.Keys, Has.None.EqualTo("SNAPSHOT_KEY"));
         Assert.That(seen["MY_PROVIDER_KEY"], Is.EqualTo("configured"), "the configured Environment is passed");
-        Assert.That(seen[OpencodeEnvironment.TaskMarkerVariable], Is.EqualTo(_temp.Path));
+        Assert.That(seen[LeftoverProcesses.MarkerVariable], Is.EqualTo(_temp.Path));
         Assert.That(seen["HOME"], Is.EqualTo(OpencodeEnvironment.HomeDirectory(_temp.Path)));
         Assert.That(seen["OPENCODE_DB"], Is.EqualTo(OpencodeEnvironment.DatabasePath(_temp.Path)));
         Assert.That(seen["PATH"], Does.StartWith(OpencodeEnvironment.RunDirectory(_temp.Path) + "/bin:").And.Contain("/usr/bin"));
